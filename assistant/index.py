@@ -1,0 +1,145 @@
+"""Build and load the two indexes (BM25 over jieba tokens, dense vectors in Chroma), cached on disk.
+
+Both are keyed by a fingerprint of the sources, terms.txt and the embedder setting, so a start-up or
+`opc-assistant index` rebuilds only when something changed; a missing or unreadable index is rebuilt.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import bm25s
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.config import Settings, get_settings
+from assistant.embed import make_embedder
+from assistant.ingest import Chunk, Section, SourceDoc, load_corpus, make_chunks
+from assistant.segment import tokens
+
+log = logging.getLogger(__name__)
+INDEX_VERSION = "3"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Index:
+    fingerprint: str
+    docs: list[SourceDoc]
+    sections: list[Section]
+    chunks: list[Chunk]
+    bm25: bm25s.BM25
+    collection: chromadb.Collection
+    embedder: object
+    build_seconds: float | None = None
+
+
+def fingerprint(settings: Settings) -> str:
+    h = hashlib.sha256(INDEX_VERSION.encode())
+    for p in sorted(settings.sources_dir.iterdir()):
+        if p.suffix in {".md", ".txt"}:
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    h.update((settings.knowledge_dir / "terms.txt").read_bytes())
+    h.update(settings.embedder.encode())
+    return h.hexdigest()[:16]
+
+
+def chroma_client(settings: Settings):
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        u = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(host=u.hostname, port=u.port or 8000, ssl=u.scheme == "https",
+                                   settings=chroma_settings)
+    path = settings.index_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def _collection_name(fp: str) -> str:
+    return f"opc_{fp}"
+
+
+def build(settings: Settings | None = None, progress: Progress | None = None) -> Index:
+    settings = settings or get_settings()
+    t0 = time.perf_counter()
+    fp = fingerprint(settings)
+    docs, sections = load_corpus(settings.sources_dir)
+    chunks = make_chunks(sections)
+    step = progress or (lambda *_: None)
+
+    bm_dir = settings.index_dir / "bm25"
+    if bm_dir.exists():
+        shutil.rmtree(bm_dir)
+    retriever = bm25s.BM25()
+    retriever.index([tokens(c.text) for c in chunks], show_progress=False)
+    bm_dir.mkdir(parents=True, exist_ok=True)
+    retriever.save(str(bm_dir), show_progress=False)
+    step("bm25", len(chunks), len(chunks))
+
+    client = chroma_client(settings)
+    embedder = make_embedder(settings.embedder)
+    for c in client.list_collections():
+        name = c if isinstance(c, str) else c.name
+        if name.startswith("opc_"):
+            client.delete_collection(name)
+    coll = client.create_collection(_collection_name(fp), embedding_function=embedder,
+                                    metadata={"hnsw:space": "cosine"})
+    batch = 16
+    for i in range(0, len(chunks), batch):
+        part = chunks[i:i + batch]
+        coll.add(ids=[c.id for c in part], documents=[c.text for c in part],
+                 metadatas=[{"doc": c.doc, "section": c.section} for c in part])
+        step("dense", min(i + batch, len(chunks)), len(chunks))
+
+    seconds = time.perf_counter() - t0
+    manifest = {"fingerprint": fp, "chunks": len(chunks), "sections": len(sections),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "build_seconds": round(seconds, 3),
+                "embedder": settings.embedder}
+    (settings.index_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    return Index(fp, docs, sections, chunks, retriever, coll, embedder, seconds)
+
+
+def load(settings: Settings | None = None, rebuild: bool = False, progress: Progress | None = None) -> Index:
+    """Open the cached index if its fingerprint matches, else (re)build it."""
+    settings = settings or get_settings()
+    if not rebuild:
+        try:
+            return _open(settings)
+        except Exception as exc:  # stale, missing or corrupt: rebuild instead of failing
+            log.info("index not usable (%s); rebuilding", exc)
+    return build(settings, progress)
+
+
+def _open(settings: Settings) -> Index:
+    manifest = json.loads((settings.index_dir / "manifest.json").read_text())
+    fp = fingerprint(settings)
+    if manifest.get("fingerprint") != fp:
+        raise LookupError("fingerprint changed")
+    docs, sections = load_corpus(settings.sources_dir)
+    chunks = make_chunks(sections)
+    if manifest.get("chunks") != len(chunks):
+        raise LookupError("chunk count changed")
+    retriever = bm25s.BM25.load(str(settings.index_dir / "bm25"), show_progress=False)
+    embedder = make_embedder(settings.embedder)
+    coll = chroma_client(settings).get_collection(_collection_name(fp), embedding_function=embedder)
+    if coll.count() != len(chunks):
+        raise LookupError("dense index incomplete")
+    return Index(fp, docs, sections, chunks, retriever, coll, embedder)
+
+
+def is_current(settings: Settings | None = None) -> bool:
+    settings = settings or get_settings()
+    try:
+        manifest = json.loads((settings.index_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return manifest.get("fingerprint") == fingerprint(settings)

@@ -1,0 +1,33 @@
+"""Shared fixtures. The suite builds its own index once, in a temp data dir, with no network."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_DATA = Path(tempfile.mkdtemp(prefix="opc-test-data-"))
+os.environ["OPC_DATA_DIR"] = str(_DATA)
+os.environ.pop("OPENAI_API_KEY", None)
+os.environ.pop("OPENAI_BASE_URL", None)
+os.environ.setdefault("OPC_STAFF_TOKEN", "test-staff-token")
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus" / "000_6882b72d10cd1c8b.txt"
+OUTPUT = REPO / "test-output"
+
+
+@pytest.fixture(scope="session")
+def service():
+    from assistant.service import get_service
+
+    svc = get_service()
+    svc.searcher  # build or load the index once
+    return svc
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT

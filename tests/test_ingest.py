@@ -1,0 +1,85 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.config import KNOWLEDGE_DIR
+from assistant.ingest import load_corpus, make_chunks, parse_sections, read_source, text_sections
+from tests.conftest import CORPUS
+
+WS = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    return WS.sub("", text)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(KNOWLEDGE_DIR / "sources")
+
+
+def test_indexed_text_reproduces_the_published_file(corpus):
+    if not CORPUS.exists():
+        pytest.skip(f"published corpus not found at {CORPUS}")
+    _, sections = corpus
+    assert _squash("".join(s.raw for s in sections)) == _squash(CORPUS.read_text(encoding="utf-8"))
+
+
+def test_every_chunk_passage_is_verbatim_source_text(corpus):
+    _, sections = corpus
+    bodies = {s.doc: _squash("".join(x.raw for x in sections if x.doc == s.doc)) for s in sections}
+    for c in make_chunks(sections):
+        assert _squash(c.passage) in bodies[c.doc]
+        assert "〔" not in c.passage, "responsibility brackets belong in metadata, not quotes"
+
+
+def test_three_documents_with_front_matter(corpus):
+    docs, _ = corpus
+    assert [d.id for d in docs] == ["action-plan", "guideline", "measures"]
+    assert all(d.status == "征求意见稿" for d in docs)
+    measures = docs[2]
+    assert str(measures.meta["valid_until"]) == "2028-12-31"
+
+
+def test_section_labels_as_the_documents_write_them(corpus):
+    _, sections = corpus
+    labels = {(s.doc, s.label) for s in text_sections(sections)}
+    for n in "一二三四五六七八九十":
+        assert ("measures", f"第{n}条") in labels
+    assert ("action-plan", "（五）完善OPC社区服务") in labels
+    assert ("guideline", "三、基本条件（二）场地设施") in labels
+    assert ("measures", "生态活动及大赛支持（第十条后段）") in labels
+    assert ("measures", "施行期限与适用范围（结尾段）") in labels
+    for k in "一二三四五六七":
+        assert any(s.doc == "guideline" and s.label.startswith(f"三、基本条件（{k}）") for s in sections)
+
+
+def test_responsible_units_are_metadata(corpus):
+    _, sections = corpus
+    art9 = next(s for s in sections if s.doc == "measures" and s.label == "第九条")
+    assert art9.responsible == ["责任单位：市委人才办、市财政局"]
+    assert "责任单位" not in art9.text
+
+
+def test_a_new_policy_document_is_picked_up_with_its_headings(tmp_path: Path):
+    doc = tmp_path / "talent-housing.md"
+    doc.write_text(
+        "---\nid: talent-housing\ntitle: 某区人才安居办法（试行）\n---\n"
+        "某区人才安居办法\n\n为吸引人才，制定本办法。\n\n一、适用对象\n本办法适用于新引进人才。\n\n"
+        "二、支持内容\n（一）租房补贴：每月最高1000元。\n（二）购房补贴：最高5万元。\n"
+        "第三条 本办法自印发之日起施行。\n",
+        encoding="utf-8",
+    )
+    sections = text_sections(parse_sections(read_source(doc)))
+    labels = [s.label for s in sections]
+    assert labels == ["前言", "一、适用对象", "二、支持内容（一）租房补贴", "二、支持内容（二）购房补贴", "第三条"]
+    assert sections[0].doc == "talent-housing" and sections[0].doc_title == "某区人才安居办法（试行）"
+
+
+def test_long_sections_split_by_sentence_with_heading_path(corpus):
+    _, sections = corpus
+    chunks = make_chunks(sections)
+    goal = [c for c in chunks if c.doc == "action-plan" and c.section == "一、总体要求"]
+    assert len(goal) >= 2
+    assert all(c.text.startswith("行动方案 > 一、总体要求") for c in goal)
