@@ -81,6 +81,78 @@ def eval_retrieval(naive: bool = typer.Option(True, "--naive/--no-naive", help="
         console.print("混合检索前3未命中：" + "；".join(hybrid.misses_at_3))
 
 
+def _parse_cli_value(raw: str, field_schema: dict):
+    """key=value from the shell: lists by comma, booleans as 是/否/true/false, amounts like 50万 left to the model."""
+    kind = field_schema.get("type") or next((a.get("type") for a in field_schema.get("anyOf", []) if a.get("type") != "null"), None)
+    if kind == "array":
+        return [v for v in raw.replace("，", ",").split(",") if v]
+    if kind == "boolean":
+        return raw.strip().lower() in {"1", "true", "yes", "y", "是", "对"}
+    if kind == "integer":
+        return int(raw)
+    return raw
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def calc(ctx: typer.Context, tool: str = typer.Argument(..., help="工具名，见 `opc-assistant calc list`"),
+         as_json: bool = typer.Option(False, "--json")) -> None:
+    """运行任一计算/判断工具，例如：calc compute_voucher_subsidy annual_spend=50万,80万,120万"""
+    from pydantic import ValidationError
+
+    from tools.money import yuan
+    from tools.registry import TOOLS
+    from tools.result import Cap
+
+    if tool == "list" or tool not in TOOLS:
+        table = Table("工具", "说明")
+        for spec in TOOLS.values():
+            table.add_row(spec.name, spec.description)
+        console.print(table)
+        if tool != "list":
+            console.print(f"[red]未知工具：{tool}[/red]")
+            raise typer.Exit(2)
+        return
+    spec = TOOLS[tool]
+    props = spec.json_schema().get("properties", {})
+    args = {}
+    for item in ctx.args:
+        key, sep, value = item.partition("=")
+        if not sep or key not in props:
+            console.print(f"[red]参数应为 key=value，可用：{', '.join(props)}[/red]")
+            raise typer.Exit(2)
+        args[key] = _parse_cli_value(value, props[key])
+    try:
+        result = spec.run(args)
+    except ValidationError as exc:
+        console.print(f"[red]输入有误：{exc.errors()[0]['loc']} {exc.errors()[0]['msg']}[/red]")
+        raise typer.Exit(2)
+    if as_json:
+        _print_json({"name": tool, "arguments": args, "result": result})
+        return
+    if "items" in result:  # match_policies
+        table = Table("政策", "条款", "判断", "估算/上限")
+        for it in result["items"]:
+            est = yuan(it["estimate"]) if it["estimate"] is not None else (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else "—")
+            table.add_row(it["title"], it["section"], it["verdict"], est)
+        console.print(table)
+        console.print(f"估算合计：{yuan(result['estimated_total'])}")
+        return
+    head = yuan(result["amount"]) if result["amount"] is not None else (
+        f"最高{yuan(result['max_amount'])}" if result.get("max_amount") else "无法给出金额")
+    console.print(f"[bold]{result['title']}[/bold]（{result['article']['section']}）：{head}"
+                  + ("（最高）" if result["kind"] == "up_to" and result["amount"] is not None else ""))
+    for step in result["breakdown"]:
+        console.print(f"  · {step['label']}：{step['formula']}")
+    for cap in result["caps"]:
+        console.print(f"  · 上限 {cap['name']}：{Cap(**cap).display()}" + ("（已触及）" if cap["binding"] else ""))
+    for c in result["conditions"]:
+        console.print(f"  · [{c['status']}] {c['condition']} {c['note']}")
+    if result.get("reason"):
+        console.print(f"  说明：{result['reason']}")
+    for note in result["caveats"]:
+        console.print(f"  [dim]{note}[/dim]")
+
+
 def main() -> None:  # pragma: no cover
     app()
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,212 @@
+"""Tools: the YAML situations (exact amounts at, below and above every cap), properties, and the rules file."""
+import copy
+import re
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from assistant.config import KNOWLEDGE_DIR
+from assistant.ingest import load_corpus, text_sections
+from tools import calculators as calc
+from tools.matching import Profile, match_policies
+from tools.money import parse_amount, yuan
+from tools.registry import TOOLS, run_tool
+from tools.rules import POLICIES_PATH, PolicyFileError, parse_policy_book, policy_book
+from tools.worked_examples import load_situations, render
+from tests.conftest import REPO
+
+SITUATIONS = load_situations()
+
+
+@pytest.mark.parametrize("case", SITUATIONS, ids=[c["name"] for c in SITUATIONS])
+def test_situation(case):
+    r = run_tool(case["tool"], case["input"])
+    exp = case["expect"]
+    for key in ("amount", "max_amount", "eligible", "kind"):
+        if key in exp:
+            assert r[key] == exp[key], f"{key}: {r[key]!r} != {exp[key]!r}"
+    if "binding" in exp:
+        assert [c["name"] for c in r["caps"] if c["binding"]] == [exp["binding"]]
+    elif r["eligible"] is not False:
+        assert not any(c["binding"] for c in r["caps"]), "a cap binds that the situation does not expect"
+    if "readings" in exp:
+        assert [x["amount"] for x in r["readings"]] == exp["readings"]
+    if "breakdown_contains" in exp:
+        assert any(exp["breakdown_contains"] in s["formula"] for s in r["breakdown"])
+    if "condition" in exp:
+        name, status = exp["condition"]
+        assert {c["condition"]: c["status"] for c in r["conditions"]}[name] == status
+    if "section" in exp:
+        assert r["article"]["section"] == exp["section"]
+    assert r["caveats"][0].startswith("本政策为征求意见稿")
+
+
+def test_every_situation_cites_an_article_that_exists():
+    _, sections = load_corpus(KNOWLEDGE_DIR / "sources")
+    labels = {(s.doc, s.label) for s in sections}
+    for case in SITUATIONS:
+        r = run_tool(case["tool"], case["input"])
+        assert (r["article"]["doc"], r["article"]["section"]) in labels
+
+
+def test_every_quote_in_policies_yaml_is_verbatim_source_text():
+    _, sections = load_corpus(KNOWLEDGE_DIR / "sources")
+    by_label = {(s.doc, s.label): s.text for s in text_sections(sections)}
+    book = policy_book()
+    for entry in [*book.benefits, *book.rules]:
+        assert entry.quote in by_label[(entry.doc, entry.section)], entry.id
+    for cond in book.community_conditions:
+        assert cond.quote in by_label[("guideline", cond.section)], cond.id
+    rp = book.recognition_process
+    assert rp.quote in by_label[(rp.doc, rp.section)]
+
+
+def test_policies_cover_every_article_of_the_measures_and_every_guideline_condition():
+    book = policy_book()
+    sections = {b.section for b in book.benefits} | {r.section for r in book.rules}
+    for n in "一二三四五六七八九十":
+        assert f"第{n}条" in sections
+    assert "生态活动及大赛支持（第十条后段）" in sections and "施行期限与适用范围（结尾段）" in sections
+    cond_sections = {c.section for c in book.community_conditions}
+    assert {f"三、基本条件（{k}）" + t for k, t in zip("一二三四五六七", ["运营管理", "场地设施", "金融服务", "生活配套",
+                                                                "公共服务", "场景对接", "生态活动"])} <= cond_sections
+
+
+def test_a_bad_policy_file_fails_naming_the_entry():
+    data = yaml.safe_load(POLICIES_PATH.read_text(encoding="utf-8"))
+    bad = copy.deepcopy(data)
+    next(b for b in bad["benefits"] if b["id"] == "data_purchase")["rate"] = 30
+    with pytest.raises(PolicyFileError, match="data_purchase"):
+        parse_policy_book(bad)
+    bad = copy.deepcopy(data)
+    del next(b for b in bad["benefits"] if b["id"] == "house_purchase")["quote"]
+    with pytest.raises(PolicyFileError, match="house_purchase"):
+        parse_policy_book(bad)
+
+
+def test_changing_one_rate_in_yaml_moves_the_result(monkeypatch):
+    data = yaml.safe_load(POLICIES_PATH.read_text(encoding="utf-8"))
+    next(b for b in data["benefits"] if b["id"] == "compute_voucher")["rates"] = [1.0, 0.6, 0.5]
+    book = parse_policy_book(data)
+    monkeypatch.setattr(calc, "policy_book", lambda: book)
+    r = calc.compute_voucher_subsidy(calc.VoucherIn(annual_spend=[100000, 100000]))
+    assert r.amount == 160000
+
+
+def test_missing_inputs_give_null_with_a_reason_never_a_guess():
+    r = run_tool("compute_living_subsidy", {})
+    assert r["amount"] is None and r["eligible"] is None and "学历" in r["reason"]
+    r = run_tool("compute_training_base_award", {"trainees_per_year": 2000})
+    assert r["amount"] is None and "两档" in r["reason"]
+
+
+def test_bad_tool_input_is_a_validation_error():
+    with pytest.raises(ValidationError):
+        run_tool("compute_voucher_subsidy", {"annual_spend": [1, 2, 3, 4]})
+    with pytest.raises(ValidationError):
+        run_tool("compute_voucher_subsidy", {"annual_spend": ["很多钱"]})
+    with pytest.raises(ValidationError):
+        run_tool("compute_house_subsidy", {"area_sqm": -5})
+    with pytest.raises(ValidationError):
+        run_tool("compute_living_subsidy", {"degree": "硕士", "unknown": 1})
+
+
+def test_registry_publishes_a_json_schema_and_chinese_description_for_every_tool():
+    assert len(TOOLS) >= 18
+    for spec in TOOLS.values():
+        schema = spec.json_schema()
+        assert schema["type"] == "object" and re.search(r"[\u4e00-\u9fff]", spec.description)
+
+
+@pytest.mark.parametrize("text,value", [("50万", 500000), ("五十万", 500000), ("1.5万元", 15000),
+                                        ("1,500,000元", 1500000), ("三千", 3000), ("12.5w", 125000), (800, 800)])
+def test_parse_amount(text, value):
+    assert parse_amount(text) == value
+
+
+def test_yuan_format():
+    assert yuan(1000000) == "100万元" and yuan(23450) == "23,450元" and yuan(15000) == "15,000元"
+
+
+def test_match_policies_splits_conditions_and_applies_no_double():
+    r = match_policies(Profile(age=28, degree="硕士", full_time=True, first_social_insurance_in_yancheng=True,
+                               district="盐都区", role="创始人", annual_compute_spend=[500000, 800000],
+                               house_area_sqm=90, plans=["场景", "大赛"]))
+    items = {i.policy_id: i for i in r.items}
+    assert items["living_subsidy"].verdict == "可申请" and items["living_subsidy"].estimate == 72000
+    assert items["compute_voucher"].estimate == 1000000
+    assert items["house_purchase"].estimate == 90000
+    noted = [i for i in r.items if "就高不重复" in i.note]
+    assert noted and all(i.policy_id in {"typical_case", "demonstration", "competition_award", "pilot_lead"} for i in noted)
+    assert r.estimated_total == 72000 + 1000000 + 90000
+
+
+def test_match_policies_county_is_marked_to_do():
+    r = match_policies(Profile(age=30, degree="博士", full_time=True, district="东台市"))
+    living = next(i for i in r.items if i.policy_id == "living_subsidy")
+    assert living.verdict == "待完善"
+    assert any(c.condition == "企业位于盐城大市区" and c.status == "待完善" for c in living.conditions)
+
+
+def test_docs_tools_md_is_generated_from_the_code():
+    assert (REPO / "docs" / "tools.md").read_text(encoding="utf-8") == render(SITUATIONS), \
+        "docs/tools.md is stale: python -m tools.worked_examples > docs/tools.md"
+
+
+# --- properties ------------------------------------------------------------------------------------
+money = st.floats(min_value=0, max_value=5e7, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(money, min_size=1, max_size=3))
+def test_voucher_never_above_cumulative_cap_and_never_above_rate(spend):
+    r = calc.compute_voucher_subsidy(calc.VoucherIn(annual_spend=spend))
+    assert 0 <= r.amount <= 1_000_000 + 1e-6
+    assert r.amount <= sum(s * k for s, k in zip(spend, [1, 0.7, 0.5])) + 1e-6
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(money, min_size=1, max_size=3), st.integers(0, 2), st.floats(0, 1e6))
+def test_voucher_monotone_in_spend(spend, idx, extra):
+    idx = min(idx, len(spend) - 1)
+    more = list(spend)
+    more[idx] += extra
+    a = calc.compute_voucher_subsidy(calc.VoucherIn(annual_spend=spend)).amount
+    b = calc.compute_voucher_subsidy(calc.VoucherIn(annual_spend=more)).amount
+    assert b >= a - 1e-6
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(money, min_size=1, max_size=30))
+def test_data_purchase_caps_hold_across_contracts(contracts):
+    r = calc.compute_data_purchase_subsidy(calc.DataPurchaseIn(contract_amounts=contracts))
+    assert r.amount <= 2_000_000 + 1e-6
+    assert all(s.amount <= 300_000 + 1e-6 for s in r.breakdown)
+    assert r.amount <= sum(contracts) * 0.3 + 1e-6
+
+
+@settings(max_examples=100, deadline=None)
+@given(money, money)
+def test_infrastructure_monotone_and_capped(a, extra):
+    x = calc.compute_infrastructure_subsidy(calc.InfrastructureIn(investments=[a])).amount
+    y = calc.compute_infrastructure_subsidy(calc.InfrastructureIn(investments=[a + extra])).amount
+    assert x <= y + 1e-6 <= 2_000_000 + 1e-5
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(min_value=0.01, max_value=1e5), money)
+def test_house_and_rental_caps(area, rent):
+    assert calc.compute_house_subsidy(calc.HouseIn(area_sqm=area)).amount <= 100_000
+    r = calc.compute_rental_relief(calc.RentalIn(monthly_rent=rent))
+    assert r.breakdown[0].amount <= 2000
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(min_value=1, max_value=1e9), st.floats(min_value=0.1, max_value=19), st.integers(1, 10))
+def test_interest_subsidy_caps(principal, lpr, years):
+    r = calc.compute_interest_subsidy(calc.InterestIn(principal=principal, lpr_percent=lpr, years=years))
+    assert r.amount <= 500_000 * 3 + 1e-6
+    assert r.amount <= principal * lpr / 100 * 0.5 * min(years, 3) + 1e-6
