@@ -81,6 +81,62 @@ def eval_retrieval(naive: bool = typer.Option(True, "--naive/--no-naive", help="
         console.print("混合检索前3未命中：" + "；".join(hybrid.misses_at_3))
 
 
+def _print_answer(ans) -> None:
+    from rich.markdown import Markdown
+
+    console.print(Markdown(ans.answer))
+    if ans.citations:
+        console.print("[dim]引用：" + "；".join(f"《{c.doc_title}》{c.section}" for c in ans.citations) + "[/dim]")
+    if ans.follow_up:
+        console.print("[cyan]接下来可以问：" + " | ".join(ans.follow_up) + "[/cyan]")
+    console.print(f"[dim]会话 {ans.session_id} · {ans.intent} · {ans.engine} · {ans.latency_ms:.0f} ms[/dim]")
+
+
+@app.command()
+def ask(question: str, session: Optional[str] = typer.Option(None, "--session", help="会话ID，多次调用可接着聊"),
+        as_json: bool = typer.Option(False, "--json")) -> None:
+    """问一个问题；用 --session 接着上一轮对话。"""
+    from assistant.service import InvalidInput, get_service
+
+    try:
+        ans = get_service().chat(question, session)
+    except InvalidInput as exc:
+        if as_json:
+            _print_json({"error": {"code": exc.code, "message": exc.message}})
+        else:
+            console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2)
+    if as_json:
+        _print_json(ans.model_dump(mode="json"))
+    else:
+        _print_answer(ans)
+
+
+@app.command()
+def chat(session: Optional[str] = typer.Option(None, "--session")) -> None:
+    """交互式对话（输入 exit 退出）。"""
+    from assistant.service import InvalidInput, get_service
+
+    svc = get_service()
+    console.print("盐城OPC创业助手（输入 exit 退出）")
+    while True:
+        try:
+            q = console.input("[bold]你：[/bold]")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if q.strip().lower() in {"exit", "quit", "退出"}:
+            break
+        if not q.strip():
+            continue
+        try:
+            ans = svc.chat(q, session)
+        except InvalidInput as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            continue
+        session = ans.session_id
+        _print_answer(ans)
+
+
 def _parse_cli_value(raw: str, field_schema: dict):
     """key=value from the shell: lists by comma, booleans as 是/否/true/false, amounts like 50万 left to the model."""
     kind = field_schema.get("type") or next((a.get("type") for a in field_schema.get("anyOf", []) if a.get("type") != "null"), None)

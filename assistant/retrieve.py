@@ -102,7 +102,8 @@ class HybridSearcher:
         def score(text: str) -> float:
             return sum(self._idf.get(t, 0.5) for t in set(tokens(text)) & qset)
 
-        best = max(sents, key=lambda s: (score(s), -len(s)))
+        scores = [score(x) for x in sents]
+        best = sents[max(range(len(sents)), key=lambda i: (scores[i], -i))]
         if len(best) <= CLAUSE_WINDOW:
             return best
         clauses = [c for c in RE_CLAUSE.findall(best) if c]

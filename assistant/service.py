@@ -1,13 +1,28 @@
 """The service layer: the one place the API, CLI, UI, MCP server and evals call into."""
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from functools import lru_cache
 
 from assistant.config import Settings, get_settings
-from assistant.contract import SearchHit, SearchResponse
+from assistant.contract import Answer, SearchHit, SearchResponse
+from assistant.engine import RulesEngine
 from assistant.index import Index, load
 from assistant.retrieve import HybridSearcher
+from assistant.store import SESSION_ID, Store, new_session_id
+
+log = logging.getLogger(__name__)
+
+
+class InvalidInput(ValueError):
+    """Bad input from a user: the API answers 422 with this message."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 class AssistantService:
@@ -16,6 +31,9 @@ class AssistantService:
         self._lock = threading.Lock()
         self._index: Index | None = None
         self._searcher: HybridSearcher | None = None
+        self._engine: RulesEngine | None = None
+        self._store: Store | None = None
+        self._session_locks: dict[str, threading.Lock] = {}
 
     # --- knowledge -------------------------------------------------------------------------------
     @property
@@ -25,23 +43,82 @@ class AssistantService:
                 if self._searcher is None:
                     self._index = load(self.settings)
                     self._searcher = HybridSearcher(self._index)
+                    self._engine = RulesEngine(self._searcher)
         return self._searcher
 
     @property
     def index(self) -> Index:
         return self.searcher.index
 
+    @property
+    def engine(self) -> RulesEngine:
+        self.searcher
+        return self._engine
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = Store(self.settings.db_url)
+        return self._store
+
     def reindex(self) -> Index:
+        index = load(self.settings, rebuild=True)
+        searcher = HybridSearcher(index)
         with self._lock:
-            self._index = load(self.settings, rebuild=True)
-            self._searcher = HybridSearcher(self._index)
-        return self._index
+            self._index, self._searcher, self._engine = index, searcher, RulesEngine(searcher)
+        return index
 
     def search(self, query: str, k: int = 5) -> SearchResponse:
         hits = self.searcher.search(query, k)
         return SearchResponse(query=query, results=[
             SearchHit(doc=h.doc, doc_title=h.doc_title, section=h.section, quote=h.quote, score=h.score) for h in hits
         ])
+
+    # --- conversation ----------------------------------------------------------------------------
+    def validate_message(self, message: str) -> str:
+        if not isinstance(message, str):
+            raise InvalidInput("invalid_message", "message 必须是字符串")
+        cleaned = "".join(ch for ch in message if ch in "\n\t" or ch.isprintable())
+        if not cleaned.strip():
+            raise InvalidInput("empty_message", "请输入问题内容（message 不能为空）。")
+        if len(cleaned) > self.settings.max_message_chars:
+            raise InvalidInput("message_too_long",
+                               f"问题太长了（{len(cleaned)}字），请控制在{self.settings.max_message_chars}字以内。")
+        return cleaned.strip()
+
+    def validate_session_id(self, session_id: str | None) -> str | None:
+        if session_id is None or session_id == "":
+            return None
+        if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+            raise InvalidInput("invalid_session_id", "session_id 只能包含字母、数字、下划线和连字符，长度1–64。")
+        return session_id
+
+    def _session_lock(self, session_id: str) -> threading.Lock:
+        with self._lock:
+            return self._session_locks.setdefault(session_id, threading.Lock())
+
+    def chat(self, message: str, session_id: str | None = None, persist: bool = True) -> Answer:
+        t0 = time.perf_counter()
+        message = self.validate_message(message)
+        session_id = self.validate_session_id(session_id) or new_session_id()
+        with self._session_lock(session_id):
+            state = (self.store.load_state(session_id) if persist else None) or {}
+            answer = self._answer(message, session_id, state)
+            answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+            if persist:
+                self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state)
+        return answer
+
+    def _answer(self, message: str, session_id: str, state: dict) -> Answer:
+        reply, new_state, _ = self.engine.respond(message, state)
+        return Answer(session_id=session_id, answer=reply.text(), citations=reply.citations,
+                      tool_calls=reply.tool_calls, refused=reply.refused, intent=reply.intent,
+                      follow_up=list(dict.fromkeys(reply.follow_up))[:5], engine="rules", state=new_state)
+
+    def session(self, session_id: str) -> dict | None:
+        return self.store.session(self.validate_session_id(session_id) or "")
 
 
 @lru_cache(maxsize=1)

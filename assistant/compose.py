@@ -1,0 +1,126 @@
+"""Composing answers in Chinese Markdown: the direct answer first, then the basis, caveats, and a next step.
+Every number written here comes from a tool result, a quoted article, or the user's own message."""
+from __future__ import annotations
+
+from tools.money import yuan
+from tools.rules import Benefit, policy_book
+
+DRAFT = "（本政策为征求意见稿，金额以正式印发版本为准。）"
+
+
+def headline(result: dict) -> str:
+    if result.get("readings"):
+        return "；".join(f"{r['reading']}最高**{yuan(r['amount'])}**" for r in result["readings"])
+    if result["amount"] is not None:
+        prefix = "最高" if result["kind"] == "up_to" else ""
+        return f"{prefix}**{yuan(result['amount'])}**"
+    if result.get("max_amount"):
+        return f"最高**{yuan(result['max_amount'])}**"
+    return ""
+
+
+def tool_answer(result: dict, focus_year: int | None = None) -> str:
+    from tools.result import Cap
+
+    lines = []
+    title = result["title"]
+    section = result["article"]["section"]
+    head = headline(result)
+    if result["tool"] == "check_scope":
+        lines.append(result["reason"])
+    elif result["tool"] == "check_community_recognition":
+        verdict = {True: "按您提供的数据，**全部基本条件已满足**。", False: "按您提供的数据，**还有条件未满足**。",
+                   None: "按您提供的数据，**暂时无法判断全部条件**。"}[result["eligible"]]
+        lines.append(f"{verdict}{result['reason']}")
+    elif result["eligible"] is False and not result.get("readings"):
+        lines.append(f"**不符合**{title}（{section}）的条件：{result['reason']}")
+    elif result["tool"] == "compute_living_subsidy" and result["amount"]:
+        monthly, total = result["breakdown"][0]["amount"], result["breakdown"][1]
+        lines.append(f"{title}（{section}）：每月**{yuan(monthly)}**，{total['label']}**{yuan(result['amount'])}**。")
+        if result.get("reason"):
+            lines.append(result["reason"])
+    elif head:
+        lines.append(f"{title}（{section}）：{head}。")
+        if result.get("reason") and (result["amount"] is None or result["eligible"] is None):
+            lines.append(result["reason"])
+    else:
+        lines.append(f"{title}（{section}）：{result.get('reason') or '文件未规定具体金额。'}")
+    if result["breakdown"] and result["tool"] != "check_community_recognition":
+        lines.append("")
+        lines.append("**计算过程**")
+        for step in result["breakdown"]:
+            mark = "👉 " if focus_year and step["label"] == f"第{focus_year}年" else ""
+            lines.append(f"- {mark}{step['label']}：{step['formula']}")
+    binding = [c for c in result["caps"] if c["binding"]]
+    if binding:
+        lines.append("- 触及上限：" + "；".join(f"{c['name']}{Cap(**c).display()}" for c in binding))
+    if result["conditions"]:
+        lines.append("")
+        lines.append("**条件核对**")
+        for c in result["conditions"]:
+            icon = {"已满足": "✅", "待完善": "❌", "不确定": "❔"}[c["status"]]
+            lines.append(f"- {icon} {c['status']}：{c['condition']}" + (f"（{c['note']}）" if c["note"] else ""))
+    return "\n".join(lines)
+
+
+def basis(quote: str, section: str, doc_title: str) -> str:
+    return f"**依据**：《{doc_title}》{section}\n> {quote}"
+
+
+def caveats(kind: str | None, has_amount: bool, scope: bool = True, no_double: bool = False) -> str:
+    notes = []
+    if kind == "up_to":
+        notes.append("“最高”是上限，不是承诺，实际金额经审核确定")
+    if no_double:
+        notes.append("同一企业同一项目涉及多项奖补的，按“就高不重复”执行")
+    if scope:
+        notes.append("主要支持盐城大市区（亭湖区、盐都区、大丰区、市开发区、盐南高新区）")
+    text = "；".join(notes) + "。" if notes else ""
+    if has_amount:
+        text += DRAFT
+    return f"**注意**：{text}" if text else ""
+
+
+def responsible(units: list[str]) -> str:
+    return f"**咨询/受理部门**：{'、'.join(units)}（责任单位）。" if units else ""
+
+
+def general_rule(b: Benefit, focus_year: int | None = None) -> str:
+    """The rule stated from the article itself, when the tool cannot run yet."""
+    lines = [f"{b.title}（{b.section}）：{b.quote}"]
+    if focus_year and b.rates and 1 <= focus_year <= len(b.rates):
+        lines.insert(0, f"第{focus_year}年按实际使用费用的**{b.rates[focus_year - 1] * 100:g}%**奖补。")
+    if b.conditions:
+        lines.append("")
+        lines.append("**条件**")
+        lines.extend(f"- {c}" for c in b.conditions)
+    return "\n".join(lines)
+
+
+def smalltalk() -> str:
+    return ("您好！我是盐城人工智能OPC创业助手，可以：\n"
+            "- 解答《行动方案》《社区建设指引》《若干政策措施》中的政策问题，并给出条款原文；\n"
+            "- 按您的情况计算算力券、生活补贴、购房补贴、数据采购、贷款贴息等金额，列出计算过程和上限；\n"
+            "- 判断条件是否满足，匹配您可能享受的政策；\n"
+            "- 提供企业开办（登记注册、银行开户、税务登记）“一窗受理、一网通办”的办事清单。\n\n"
+            "您可以直接问，例如“硕士来盐城创业每月生活补贴多少？”")
+
+
+def refusal(reason: str, nearby: list[str], department: str | None = None) -> str:
+    lines = [f"抱歉，{reason}我不能凭空给出答案。"]
+    if nearby:
+        lines.append("")
+        lines.append("文件中相关的内容有：")
+        lines.extend(f"- {n}" for n in nearby)
+    if department:
+        lines.append("")
+        lines.append(department)
+    return "\n".join(lines)
+
+
+def draft_needed(text: str) -> bool:
+    return "元" in text and DRAFT not in text
+
+
+def meta_draft_notice() -> str:
+    return policy_book().meta.draft_notice

@@ -1,0 +1,76 @@
+"""Versioned schema: an ordered list of small migration functions, applied once each, recorded in `_migrations`."""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import Connection, text
+
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = []
+
+
+def migration(fn: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_sessions_and_turns(db: Connection) -> None:
+    db.execute(text("""CREATE TABLE sessions (
+        id VARCHAR(64) PRIMARY KEY,
+        created_at VARCHAR(32) NOT NULL,
+        updated_at VARCHAR(32) NOT NULL,
+        state TEXT NOT NULL DEFAULT '{}')"""))
+    db.execute(text("""CREATE TABLE turns (
+        id VARCHAR(40) PRIMARY KEY,
+        session_id VARCHAR(64) NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        intent VARCHAR(32),
+        refused INTEGER NOT NULL DEFAULT 0,
+        engine VARCHAR(16),
+        latency_ms FLOAT,
+        created_at VARCHAR(32) NOT NULL,
+        UNIQUE (session_id, idx))"""))
+
+
+@migration
+def m002_feedback(db: Connection) -> None:
+    db.execute(text("""CREATE TABLE feedback (
+        id VARCHAR(40) PRIMARY KEY,
+        session_id VARCHAR(64) NOT NULL,
+        turn_id VARCHAR(40),
+        helpful INTEGER NOT NULL,
+        comment TEXT,
+        created_at VARCHAR(32) NOT NULL)"""))
+
+
+@migration
+def m003_cases(db: Connection) -> None:
+    db.execute(text("""CREATE TABLE cases (
+        id VARCHAR(40) PRIMARY KEY,
+        visitor_name VARCHAR(100) NOT NULL,
+        phone VARCHAR(40),
+        id_number VARCHAR(40),
+        entity_type VARCHAR(40) NOT NULL,
+        needs TEXT NOT NULL DEFAULT '[]',
+        checklist TEXT NOT NULL DEFAULT '[]',
+        notes TEXT NOT NULL DEFAULT '[]',
+        status VARCHAR(20) NOT NULL,
+        created_at VARCHAR(32) NOT NULL,
+        updated_at VARCHAR(32) NOT NULL)"""))
+    db.execute(text("CREATE INDEX ix_turns_session ON turns (session_id, idx)"))
+
+
+def migrate(db: Connection) -> list[str]:
+    """Apply pending migrations in order; returns the names applied."""
+    db.execute(text("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR(100) PRIMARY KEY, applied_at VARCHAR(32))"))
+    done = {r[0] for r in db.execute(text("SELECT name FROM _migrations"))}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        fn(db)
+        db.execute(text("INSERT INTO _migrations (name, applied_at) VALUES (:n, CURRENT_TIMESTAMP)"), {"n": name})
+        applied.append(name)
+    return applied

@@ -1,0 +1,80 @@
+"""One-window assistant in chat: the start-up checklist for the founder's case, step questions, progress."""
+from __future__ import annotations
+
+import re
+
+from tools.checklists import StepOut, build_checklist, checklist_book, detect_entity, detect_step, step_detail
+
+DONE = re.compile(r"(办好了|办完了|已经办|拿到了|领到了|搞定了|已办理|完成了|开好了|刻好了)")
+
+
+def render_step(step: StepOut, full: bool = True) -> str:
+    lines = [f"**{'✅ ' if step.done else ''}{step.title}**" + (f"（办理地点：{step.where}）" if full else "")]
+    if step.materials:
+        lines.append("材料：" + "；".join(step.materials) + "。")
+    if step.items:
+        lines.append("事项：" + "；".join(step.items) + "。")
+    if full:
+        lines.extend(f"- {t}" for t in step.tips)
+    return "\n".join(lines)
+
+
+def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
+    text = u.text
+    book = checklist_book()
+    ow = state.setdefault("onewindow", {"entity_type": None, "done": []})
+    entity = detect_entity(text) or ow.get("entity_type")
+    ow["entity_type"] = entity
+    step_id = detect_step(text)
+    reply.intent = "checklist"
+    reply.cite("action-plan", "（五）完善OPC社区服务",
+               "在政务服务中心设立“人工智能OPC创业服务专区”，为OPC新设企业提供登记注册、银行开户、税务登记等事项“一窗受理、一网通办”服务",
+               titles["action-plan"])
+
+    if step_id and DONE.search(text):
+        if step_id not in ow["done"]:
+            ow["done"].append(step_id)
+        cl = build_checklist(entity or "llc_single", ow["done"])
+        remaining = [s for s in cl.steps if not s.done]
+        done_titles = [s.title for s in cl.steps if s.done]
+        reply.parts.append(f"好的，已记下：{'、'.join(done_titles)} 已完成。")
+        if remaining:
+            reply.parts.append("接下来还需要办：\n" + "\n".join(f"- {s.title}" for s in remaining))
+            reply.follow_up.append(f"{remaining[0].title.split('（')[0]}要带什么？")
+        else:
+            reply.parts.append("企业开办的事项都已办完。接下来可以关注OPC支持政策，例如生活补贴、算力券。")
+            reply.follow_up.append("我能享受哪些政策？")
+        reply.parts.append(f"_{book.notice}_")
+        return
+
+    if step_id and step_id != "registration" or (step_id == "registration" and re.search(r"带什么|材料|要什么", text)):
+        step = step_detail(step_id, entity)
+        reply.parts.append(render_step(step))
+        reply.parts.append(f"出处：{'；'.join(step.sources)}。_{book.notice}_")
+        if entity is None and any("（" in m for m in step.materials):
+            reply.follow_up.append("您要办的是一人有限公司、多人有限公司，还是个体工商户？")
+        return
+
+    if entity is None:
+        reply.parts.append(
+            "可以在市政务服务中心“人工智能OPC创业服务专区”一窗办理，企业开办“一件事”一般包括：设立登记（营业执照）、"
+            "印章刻制、预约银行开户、税务（新办纳税人套餐、发票）、社保与医保登记、住房公积金开户。")
+        reply.parts.append("不同类型的主体材料不同。请问您要办的是：一人有限公司（一个自然人股东）、多个股东的有限公司，还是个体工商户？")
+        reply.follow_up.extend(["一个人的有限公司", "和朋友合伙开的有限公司", "个体工商户"])
+        reply.parts.append(f"_{book.notice}_")
+        return
+
+    cl = build_checklist(entity, ow["done"])
+    lines = [f"**{cl.entity_name}开办清单**（{cl.principle}）", "",
+             f"办理地点：{checklist_book().where['counter']}；也可{checklist_book().where['online']}。", ""]
+    for s in cl.steps:
+        lines.append(render_step(s, full=False))
+        lines.append("")
+    reply.parts.append("\n".join(lines).strip())
+    tips = next(s.tips for s in cl.steps if s.id == "registration")
+    if tips:
+        reply.parts.append("**提示**\n" + "\n".join(f"- {t}" for t in tips))
+    reply.parts.append("**办完之后可以关注的OPC政策**\n" + "\n".join(
+        f"- {b.title}（{b.section}）：准备 {'、'.join(b.evidence)}" for b in cl.next_benefits[:4]))
+    reply.parts.append(f"_{cl.notice}_")
+    reply.follow_up.extend(["银行开户要带什么？", "营业执照办好了", "税务要办哪些？"])

@@ -1,0 +1,332 @@
+"""Understanding a Chinese message: intent, topic and slots. Pure functions, no I/O."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import cn2an
+from pydantic import BaseModel, Field
+
+from tools.money import parse_amount
+
+CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
+NUM = rf"(?:[0-9]+(?:[.,][0-9]+)*|[{CN_DIGITS}]+)"
+RE_MONEY = re.compile(rf"({NUM})\s*(亿|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
+RE_AGE = re.compile(rf"({NUM})\s*(?:周岁|岁)")
+RE_AREA = re.compile(rf"({NUM})\s*(?:平方米|平米|平方|㎡|m2|平)(?![台均])")
+RE_PEOPLE = re.compile(rf"({NUM})\s*人次")
+RE_PERCENT = re.compile(rf"({NUM})\s*(?:%|％)")
+RE_LPR = re.compile(r"(?:LPR|lpr|利率)[^0-9]{0,6}([0-9]+(?:\.[0-9]+)?)\s*(?:%|％)?")
+RE_YEAR_AMOUNT = re.compile(rf"第\s*({NUM})\s*年[^0-9{CN_DIGITS}，。,；;]{{0,12}}?({NUM}\s*(?:亿|万|千|w|W|k|K)?\s*(?:元|块)?)")
+RE_NTH_YEAR = re.compile(rf"第\s*([一二三1-3])\s*年")
+RE_MONTHS = re.compile(rf"({NUM})\s*个月")
+RE_YEARS = re.compile(rf"(?<!第)(?<![0-9{CN_DIGITS}])({NUM})\s*年(?!度|级|内|轻|龄|前|后|底|初|培训|的)")
+RE_COUNT = {
+    "workstations": re.compile(rf"({NUM})\s*个?(?:OPC)?(?:创业者)?工位"),
+    "service_staff": re.compile(rf"(?:服务人员|专兼职)[^0-9{CN_DIGITS}]{{0,6}}({NUM})\s*(?:人|个|名)"),
+    "fulltime_staff": re.compile(rf"专职[^0-9{CN_DIGITS}]{{0,6}}({NUM})\s*(?:人|个|名)"),
+    "mentors": re.compile(rf"导师[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*(?:人|个|名|位)?"),
+    "ai_companies": re.compile(rf"(?:人工智能|AI)(?:相关)?企业[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*家"),
+    "opc_companies": re.compile(rf"OPC[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*家"),
+    "financial_institutions": re.compile(rf"金融机构[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*家"),
+    "roadshows_per_year": re.compile(rf"路演[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*场"),
+    "events_per_year": re.compile(rf"活动[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*场"),
+    "adopters": re.compile(rf"({NUM})\s*家(?:非关联)?(?:企业|公司)"),
+}
+
+DISTRICTS = ["亭湖区", "盐都区", "大丰区", "市开发区", "盐城经济技术开发区", "经开区", "盐南高新区", "东台市", "建湖县",
+             "射阳县", "阜宁县", "滨海县", "响水县"]
+DISTRICT_SHORT = {"亭湖": "亭湖区", "盐都": "盐都区", "大丰": "大丰区", "盐南": "盐南高新区", "东台": "东台市", "建湖": "建湖县",
+                  "射阳": "射阳县", "阜宁": "阜宁县", "滨海": "滨海县", "响水": "响水县", "开发区": "市开发区"}
+OTHER_CITIES = ["苏州", "南京", "上海", "北京", "杭州", "深圳", "广州", "无锡", "常州", "南通", "扬州", "泰州", "连云港",
+                "淮安", "宿迁", "徐州", "镇江", "合肥", "成都", "武汉", "西安", "重庆", "天津", "青岛", "厦门"]
+
+# topic -> keywords. Order matters: earlier topics win on ties.
+TOPICS: list[tuple[str, list[str]]] = [
+    ("event_support", ["办活动", "主办", "展会", "举办", "办大赛", "办比赛", "品牌活动", "沙龙", "联谊", "对接会",
+                       "核定总投入", "活动总投入"]),
+    ("competition_award", ["大赛", "比赛", "竞赛", "一等奖", "二等奖", "三等奖", "获奖"]),
+    ("community_check", ["认定条件", "认定标准", "能不能认定", "能否认定", "申请认定", "评上社区", "够不够认定"]),
+    ("community_rating", ["年度评估", "评估优秀", "评估良好", "优秀等次", "良好等次", "评上优秀", "评上良好"]),
+    ("community_infrastructure", ["基础设施", "平台建设投资", "投资额的20%", "公共基础设施"]),
+    ("community_first_recognition", ["首次认定", "认定为市级", "社区认定"]),
+    ("training_base", ["实训基地", "培训基地", "人次"]),
+    ("industry_college", ["产业学院"]),
+    ("top_talent", ["顶尖", "一事一议", "领军人才"]),
+    ("compute_voucher", ["算力", "GPU", "显卡", "云服务器", "智算"]),
+    ("data_listing", ["挂牌"]),
+    ("dataset_development", ["数据集"]),
+    ("labeling_platform", ["标注"]),
+    ("data_purchase", ["数据产品", "买数据", "采购数据", "数据采购", "购买数据"]),
+    ("model_filing", ["备案"]),
+    ("key_rd", ["重点研发"]),
+    ("new_tech_catalogue", ["新技术新产品", "推广应用目录", "首试首用"]),
+    ("pilot_lead", ["试点", "牵头"]),
+    ("typical_case", ["典型案例"]),
+    ("demonstration", ["示范应用", "示范项目", "场景应用合作"]),
+    ("interest_subsidy", ["贴息", "利息", "LPR", "lpr", "利率"]),
+    ("guaranteed_loan", ["担保贷款", "反担保", "贷款", "借款"]),
+    ("fund_tolerance", ["容错", "亏损", "专项基金", "创业基金", "投资基金"]),
+    ("house_purchase", ["买房", "购房", "商品房", "房补", "新房", "买了房", "买了套"]),
+    ("talent_rental", ["租房", "房租", "租金", "人才租赁房", "免租", "人才公寓"]),
+    ("living_subsidy", ["生活补贴", "生活费", "每月", "每个月", "一个月", "月补"]),
+    ("no_double", ["就高不重复", "同时拿", "同时享受", "重复享受", "叠加", "一起拿", "两个补贴"]),
+    ("validity", ["有效期", "到期", "什么时候截止", "施行", "截止"]),
+    ("scope", ["适用范围", "哪些区", "大市区", "县", "东台", "建湖", "射阳", "阜宁", "滨海", "响水"]),
+]
+
+CHECKLIST_WORDS = ["注册公司", "开公司", "办执照", "营业执照", "设立登记", "银行开户", "开户", "税务登记", "报到", "刻章",
+                   "印章", "发票", "社保登记", "医保登记", "公积金", "办什么手续", "要带什么", "材料", "一窗", "开办",
+                   "注册一家", "开一家", "成立公司", "个体工商户", "注册OPC", "怎么注册", "办理流程", "执照"]
+MATCH_WORDS = ["哪些政策", "什么政策", "能享受哪些", "可以享受哪些", "能申请哪些", "可以申请哪些", "有哪些补贴", "哪些补贴",
+               "适合我", "帮我匹配", "政策匹配", "我能拿哪些", "能拿哪些", "都能享受", "有什么优惠"]
+ELIGIBILITY_WORDS = ["能不能", "可不可以", "可以吗", "能吗", "符合", "有没有资格", "算不算", "够不够", "能享受吗",
+                     "能申请吗", "是否可以", "行不行", "算吗", "适用吗", "还能"]
+CALC_WORDS = ["多少", "算一下", "算算", "计算", "能拿", "能领", "补多少", "给多少", "合计", "一共", "总共", "几万"]
+SMALLTALK = ["你好", "您好", "hi", "hello", "在吗", "谢谢", "感谢", "你是谁", "你能做什么", "怎么用", "帮助", "再见", "早上好",
+             "晚上好", "辛苦了"]
+OUT_OF_SCOPE_WORDS = ["天气", "股票", "基金净值", "彩票", "菜谱", "写诗", "写一首", "讲个笑话", "足球", "电影", "游戏",
+                      "房价", "星座", "翻译", "汇率", "比特币", "减肥", "高考", "考研", "签证", "离婚", "医院挂号"]
+TAX_WORDS = ["增值税", "所得税", "个税", "税率", "免税", "减税", "退税", "税收优惠", "税费减免", "印花税"]
+INJECTION = re.compile(r"(忽略|无视|不要管|忘记|forget|ignore).{0,12}(规则|指令|设定|提示|instructions|rules|以上)"
+                       r"|(你现在是|扮演|system prompt|系统提示|越狱|jailbreak)", re.I)
+HYPOTHETICAL = re.compile(r"^(那|那么|如果|要是|假如|换成|换作)|呢[？?]?$")
+CORRECTION = re.compile(r"^(不对|不是|错了|更正|纠正|其实我|说错了)")
+
+
+class Slots(BaseModel):
+    amounts: list[float] = Field(default_factory=list)
+    annual: dict[int, float] = Field(default_factory=dict)
+    nth_year: int | None = None
+    age: int | None = None
+    degree: str | None = None
+    full_time: bool | None = None
+    first_social_insurance_in_yancheng: bool | None = None
+    district: str | None = None
+    other_city: str | None = None
+    role: str | None = None
+    area_sqm: float | None = None
+    trainees: int | None = None
+    lpr_percent: float | None = None
+    months: int | None = None
+    years: float | None = None
+    level: str | None = None
+    prize: str | None = None
+    competition: str | None = None
+    rating: str | None = None
+    borrower: str | None = None
+    related_party: bool | None = None
+    first_listing: bool | None = None
+    landed_in_yancheng: bool | None = None
+    percents: list[float] = Field(default_factory=list)
+    counts: dict[str, float] = Field(default_factory=dict)
+    orders_yuan: float | None = None
+    office_area_sqm: float | None = None
+    rent: float | None = None
+    interest_paid: float | None = None
+
+
+class Understanding(BaseModel):
+    text: str
+    intent: str
+    topic: str | None
+    topics: list[str]
+    slots: Slots
+    hypothetical: bool = False
+    correction: bool = False
+    injection: bool = False
+    profile_statement: bool = False
+
+
+def to_number(token: str) -> float | None:
+    token = token.replace(",", "")
+    try:
+        return float(token)
+    except ValueError:
+        pass
+    try:
+        return float(cn2an.cn2an(token.replace("两", "二"), "smart"))
+    except Exception:  # cn2an raises bare ValueError/KeyError variants on odd input
+        return None
+
+
+def _money_values(text: str) -> list[float]:
+    out = []
+    for m in RE_MONEY.finditer(text):
+        num, unit, yuan_mark = m.group(1), m.group(2), m.group(3)
+        if not (unit or yuan_mark) and not re.search(r"[万亿]", num):
+            continue
+        start, end = m.span()
+        tail = text[end:end + 2]
+        if tail[:1] in ("%", "％", "岁", "年", "平", "人", "个", "家", "场", "月") and not yuan_mark:
+            continue
+        try:
+            out.append(parse_amount(num + (unit or "")))
+        except ValueError:
+            continue
+    return out
+
+
+def extract_slots(text: str) -> Slots:
+    s = Slots()
+    t = text
+    s.amounts = _money_values(t)
+    for m in RE_YEAR_AMOUNT.finditer(t):
+        n, amt = to_number(m.group(1)), _money_values(m.group(2))
+        if n and 1 <= n <= 3 and amt:
+            s.annual[int(n)] = amt[0]
+    if m := RE_NTH_YEAR.search(t):
+        s.nth_year = int(to_number(m.group(1)) or 0) or None
+    if m := RE_AGE.search(t):
+        s.age = int(to_number(m.group(1)) or 0) or None
+    for word, deg in [("博士", "博士"), ("硕士", "硕士"), ("研究生", "硕士"), ("技师", "技师班"), ("本科", "本科"),
+                      ("学士", "本科"), ("大专", "专科"), ("专科", "专科"), ("高中", "其他"), ("中专", "其他")]:
+        if word in t:
+            s.degree = deg
+            break
+    if re.search(r"非全日制|在职|函授|自考|成人教育|网络教育", t):
+        s.full_time = False
+    elif "全日制" in t or "统招" in t:
+        s.full_time = True
+    if re.search(r"(之前|以前|已经|早就|曾经)[^，。]{0,8}(在盐|盐城)[^，。]{0,6}(交|缴|参)[^，。]{0,4}(社保|保险)|不是第一次|不是首次", t):
+        s.first_social_insurance_in_yancheng = False
+    elif re.search(r"(第一次|首次|头一回|刚)[^，。]{0,8}(社保|参保|保险)|(社保|参保)[^，。]{0,6}(第一次|首次)", t):
+        s.first_social_insurance_in_yancheng = True
+    for d in DISTRICTS:
+        if d in t:
+            s.district = d
+            break
+    else:
+        for short, full in DISTRICT_SHORT.items():
+            if short in t:
+                s.district = full
+                break
+    for c in OTHER_CITIES:
+        if c in t:
+            s.other_city = c
+            break
+    if re.search(r"创始人|老板|法人|法定代表人|自己开", t):
+        s.role = "创始人"
+    elif re.search(r"高管|合伙人|CTO|CEO|总经理|副总", t):
+        s.role = "高管"
+    elif re.search(r"员工|打工|职员", t):
+        s.role = "员工"
+    if m := RE_AREA.search(t):
+        s.area_sqm = to_number(m.group(1))
+    if m := RE_PEOPLE.search(t):
+        v = to_number(m.group(1))
+        if v is not None:
+            s.trainees = int(v)
+    if m := RE_LPR.search(t):
+        s.lpr_percent = float(m.group(1))
+    s.percents = [v for v in (to_number(m.group(1)) for m in RE_PERCENT.finditer(t)) if v is not None]
+    if m := RE_MONTHS.search(t):
+        s.months = int(to_number(m.group(1)) or 0) or None
+    if m := RE_YEARS.search(t):
+        v = to_number(m.group(1))
+        if v is not None and v < 100:
+            s.years = v
+    if "国家级" in t or "国家" in t and ("试点" in t or "案例" in t or "学院" in t):
+        s.level = "国家级"
+    elif "省级" in t or ("省" in t and ("试点" in t or "案例" in t or "学院" in t)):
+        s.level = "省级"
+    for p in ["一等奖", "二等奖", "三等奖"]:
+        if p in t:
+            s.prize = p
+    if "江苏人才创新创业大赛" in t or "人才创新创业大赛" in t:
+        s.competition = "江苏人才创新创业大赛"
+    elif "科技创业大赛" in t or ("省" in t and "大赛" in t):
+        s.competition = "江苏省科技创业大赛"
+    elif "国家" in t and "大赛" in t or "全国" in t and "大赛" in t:
+        s.competition = "国家创新创业大赛"
+    for r in ["优秀", "良好", "及格"]:
+        if r in t:
+            s.rating = r
+    if re.search(r"企业贷|公司贷|以公司|以企业|企业名义|公司名义|给公司", t):
+        s.borrower = "企业"
+    elif re.search(r"个人贷|我个人|以个人|个人名义|创业者", t):
+        s.borrower = "个人"
+    if "非关联" in t:
+        s.related_party = False
+    elif re.search(r"关联(方|公司|企业)", t):
+        s.related_party = True
+    if re.search(r"首次挂牌|第一次挂牌", t):
+        s.first_listing = True
+    elif re.search(r"(再次|第二次|又)挂牌", t):
+        s.first_listing = False
+    if re.search(r"(没有?|不)(在盐城?)?落地", t):
+        s.landed_in_yancheng = False
+    elif "落地" in t:
+        s.landed_in_yancheng = True
+    for name, rx in RE_COUNT.items():
+        if m := rx.search(t):
+            v = to_number(m.group(1))
+            if v is not None:
+                s.counts[name] = v
+    if re.search(r"(办公|面积)", t) and s.area_sqm is not None:
+        s.office_area_sqm = s.area_sqm
+    if re.search(r"订单", t) and s.amounts:
+        s.orders_yuan = s.amounts[-1]
+    if m := re.search(rf"(?:月租|租金|房租)[^0-9{CN_DIGITS}]{{0,6}}({NUM}\s*(?:万|千)?\s*(?:元|块)?)", t):
+        vals = _money_values(m.group(1)) or ([to_number(m.group(1))] if to_number(m.group(1)) else [])
+        s.rent = vals[0] if vals else None
+    if m := re.search(rf"(?:付了?|支付了?|交了?)(?:利息)?[^0-9{CN_DIGITS}]{{0,4}}({NUM}\s*(?:万|千)?\s*(?:元|块)?)(?:的)?利息", t):
+        vals = _money_values(m.group(1))
+        s.interest_paid = vals[0] if vals else None
+    return s
+
+
+def detect_topics(text: str) -> list[str]:
+    found = []
+    for topic, words in TOPICS:
+        if any(w in text for w in words):
+            found.append(topic)
+    return found
+
+
+def classify(text: str, slots: Slots, topics: list[str]) -> str:
+    t = text.strip()
+    low = t.lower()
+    if not t:
+        return "smalltalk"
+    if any(w in t for w in OUT_OF_SCOPE_WORDS) and not topics:
+        return "out_of_scope"
+    if any(w in t for w in TAX_WORDS) and "登记" not in t:
+        return "out_of_scope"
+    if slots.other_city and re.search(r"政策|补贴|补助|奖励|人才|落户|优惠", t) and not re.search(
+            r"盐城|科创飞地|创新中心|飞地|联络处|办事处", t):
+        return "out_of_scope"
+    if any(w in t for w in CHECKLIST_WORDS) and not any(w in t for w in ["补贴", "奖励", "补助"]):
+        return "checklist"
+    if any(w in t for w in MATCH_WORDS):
+        return "match"
+    if len(t) <= 12 and any(w in low for w in SMALLTALK) and not topics:
+        return "smalltalk"
+    if any(w in t for w in ELIGIBILITY_WORDS) and topics:
+        return "eligibility"
+    if topics and (any(w in t for w in CALC_WORDS) or slots.amounts or slots.area_sqm or slots.trainees
+                   or slots.annual or slots.rating or slots.prize):
+        return "calculate"
+    return "policy_qa"
+
+
+def understand(text: str) -> Understanding:
+    text = (text or "").strip()
+    slots = extract_slots(text)
+    topics = detect_topics(text)
+    intent = classify(text, slots, topics)
+    profile_statement = bool(re.match(r"^(我|本人)", text)) and not topics and intent in ("policy_qa", "smalltalk") and any(
+        getattr(slots, k) is not None for k in ("age", "degree", "district", "role", "full_time"))
+    return Understanding(
+        text=text, intent=intent, topic=topics[0] if topics else None, topics=topics, slots=slots,
+        hypothetical=bool(HYPOTHETICAL.search(text)), correction=bool(CORRECTION.search(text)),
+        injection=bool(INJECTION.search(text)), profile_statement=profile_statement,
+    )
+
+
+PROFILE_KEYS = ("age", "degree", "full_time", "first_social_insurance_in_yancheng", "district", "role", "area_sqm",
+                "rent", "borrower")
+
+
+def profile_updates(slots: Slots) -> dict[str, Any]:
+    return {k: getattr(slots, k) for k in PROFILE_KEYS if getattr(slots, k) is not None}
