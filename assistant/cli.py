@@ -81,6 +81,37 @@ def eval_retrieval(naive: bool = typer.Option(True, "--naive/--no-naive", help="
         console.print("混合检索前3未命中：" + "；".join(hybrid.misses_at_3))
 
 
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          workers: int = typer.Option(1, "--workers", min=1, max=16)) -> None:
+    """启动 API 与网页（/ui/），/healthz 就绪后返回 200。"""
+    import uvicorn
+
+    from assistant import index as ix
+    from assistant.api.deps import staff_token
+    from assistant.config import get_settings
+
+    settings = get_settings()
+    if not ix.is_current(settings):
+        console.print("正在建立索引……")
+        built = ix.load(settings)
+        console.print(f"索引已建立（{len(built.chunks)} 个片段，{built.build_seconds:.1f} 秒）")
+    token, generated = staff_token(settings)
+    console.print(f"[bold green]盐城OPC创业助手[/bold green]  网页：http://{host}:{port}/ui/  "
+                  f"API 文档：http://{host}:{port}/docs")
+    if generated:
+        console.print(f"已生成工作人员令牌（保存在 {settings.data_dir / 'staff_token'}）：[bold]{token}[/bold]")
+    else:
+        console.print("工作人员令牌：" + ("来自 OPC_STAFF_TOKEN" if settings.staff_token else
+                                   f"见 {settings.data_dir / 'staff_token'}"))
+    if settings.llm_enabled:
+        console.print(f"大模型：{settings.openai_base_url or 'OpenAI'} / {settings.llm_model}（规则引擎兜底）")
+    else:
+        console.print("大模型：未配置，由规则引擎作答（无需联网）")
+    uvicorn.run("assistant.api.server:app", host=host, port=port, workers=workers, log_level="info",
+                factory=False, timeout_graceful_shutdown=5)
+
+
 def _print_answer(ans) -> None:
     from rich.markdown import Markdown
 

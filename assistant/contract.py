@@ -32,6 +32,7 @@ class Answer(BaseModel):
     engine: Literal["rules", "llm"] = "rules"
     latency_ms: float = 0.0
     state: dict[str, Any] = Field(default_factory=dict, description="会话记住的画像与上一话题（本轮所用）")
+    turn_id: str | None = Field(None, description="本轮记录的ID，用于评价（/api/feedback）")
 
 
 class SearchHit(BaseModel):

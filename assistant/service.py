@@ -108,7 +108,26 @@ class AssistantService:
             answer = self._answer(message, session_id, state)
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             if persist:
-                self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state)
+                answer.turn_id = self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state)
+        return answer
+
+    def chat_conversation(self, user_messages: list[str], session_id: str | None = None) -> Answer:
+        """Answer the last user message of a conversation a client sends whole (OpenAI-compatible clients):
+        the state is rebuilt by replaying the earlier user messages, so the session follows the client."""
+        t0 = time.perf_counter()
+        if not user_messages:
+            raise InvalidInput("no_user_message", "messages 中至少需要一条 user 消息。")
+        last = self.validate_message(user_messages[-1])
+        state: dict = {}
+        for earlier in user_messages[-41:-1]:
+            try:
+                _, state, _ = self.engine.respond(self.validate_message(earlier), state)
+            except InvalidInput:
+                continue
+        session_id = self.validate_session_id(session_id) or new_session_id()
+        answer = self._answer(last, session_id, state)
+        answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+        answer.turn_id = self.store.save_turn(session_id, last, answer.model_dump(mode="json"), answer.state)
         return answer
 
     def _answer(self, message: str, session_id: str, state: dict) -> Answer:
@@ -119,6 +138,52 @@ class AssistantService:
 
     def session(self, session_id: str) -> dict | None:
         return self.store.session(self.validate_session_id(session_id) or "")
+
+    def feedback(self, session_id: str, turn_id: str | None, helpful: bool, comment: str | None) -> str:
+        if turn_id and not self.store.turn_exists(turn_id):
+            raise InvalidInput("unknown_turn", "没有找到这条回答（turn_id）。")
+        return self.store.add_feedback(session_id, turn_id, helpful, comment)
+
+    # --- counter cases (staff) ------------------------------------------------------------------------
+    def create_case(self, visitor_name: str, entity_type: str, needs: list[str], phone: str | None = None,
+                    id_number: str | None = None) -> dict:
+        from assistant.cases import case_items
+
+        return self.store.create_case({"visitor_name": visitor_name.strip(), "phone": phone, "id_number": id_number,
+                                       "entity_type": entity_type, "needs": needs,
+                                       "checklist": case_items(entity_type, needs)})
+
+    def get_case(self, case_id: str) -> dict | None:
+        return self.store.get_case(case_id)
+
+    def update_case(self, case_id: str, tick: dict[str, bool] | None = None, note: str | None = None,
+                    status: str | None = None) -> dict | None:
+        from assistant.store import now
+
+        case = self.store.get_case(case_id)
+        if case is None:
+            return None
+        fields: dict = {}
+        if tick:
+            keys = {i["key"] for i in case["checklist"]}
+            unknown = [k for k in tick if k not in keys]
+            if unknown:
+                raise InvalidInput("unknown_item", f"清单中没有这些项：{', '.join(unknown[:5])}")
+            for item in case["checklist"]:
+                if item["key"] in tick:
+                    item["done"] = bool(tick[item["key"]])
+            fields["checklist"] = case["checklist"]
+        if note:
+            fields["notes"] = case["notes"] + [{"text": note.strip(), "at": now()}]
+        if status:
+            fields["status"] = status
+        return self.store.update_case(case_id, **fields)
+
+    def list_cases(self, q: str | None = None, status: str | None = None) -> list[dict]:
+        return self.store.list_cases(q, status)
+
+    def delete_case(self, case_id: str) -> bool:
+        return self.store.delete_case(case_id)
 
 
 @lru_cache(maxsize=1)

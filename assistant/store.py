@@ -82,6 +82,7 @@ class Store:
     def save_turn(self, session_id: str, question: str, answer: dict, state: dict) -> str:
         """Append a turn and the session state in one transaction (a turn is never half-written)."""
         turn_id = "t-" + secrets.token_hex(8)
+        answer = {**answer, "turn_id": turn_id}
 
         def tx(db):
             ts = now()

@@ -31,3 +31,18 @@ def service():
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture(scope="session")
+def server(service):
+    """A real uvicorn server on loopback, sharing the suite's index (built once) with its own database."""
+    from tests.serving import Server
+
+    srv = Server(_DATA).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def staff_headers():
+    return {"Authorization": f"Bearer {os.environ['OPC_STAFF_TOKEN']}"}

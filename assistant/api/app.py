@@ -1,0 +1,64 @@
+"""The FastAPI application: routers per resource, shared dependencies, error handlers, the web UI mounted."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+
+from assistant.api import errors
+from assistant.api.deps import staff_token
+from assistant.api.metrics import Metrics
+from assistant.api.routers import admin, cases, chat, health, openai_compat, policies, search, sessions, tools
+from assistant.config import Settings, get_settings
+from assistant.service import AssistantService
+
+log = logging.getLogger("opc.api")
+
+DESCRIPTION = """盐城人工智能OPC创业助手 API。所有回答返回统一对象：answer、citations（条款与原文）、tool_calls（计算过程）、
+refused（文件未涉及）、intent、follow_up、engine、latency_ms。错误统一为 {"error": {"code", "message"}}。
+本政策为征求意见稿，金额以正式印发版本为准。"""
+
+
+def create_app(settings: Settings | None = None, service: AssistantService | None = None, with_ui: bool = True,
+               warm: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    service = service or AssistantService(settings)
+    app = FastAPI(title="OPC Assistant 盐城OPC创业助手", version="0.1.0", description=DESCRIPTION)
+    app.state.service = service
+    app.state.metrics = Metrics()
+    app.state.staff_token, app.state.staff_token_generated = staff_token(settings)
+    errors.install(app)
+
+    @app.middleware("http")
+    async def limits_and_metrics(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            return errors.error(422, "body_too_large", f"请求体过大（上限 {settings.max_body_bytes} 字节）。")
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:12]
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", None) or ("/ui" if request.url.path.startswith("/ui") else "other")
+        app.state.metrics.requests.labels(request.method, name, str(response.status_code)).inc()
+        app.state.metrics.latency.labels(name).observe(time.perf_counter() - t0)
+        response.headers["x-request-id"] = rid
+        return response
+
+    for r in (health, chat, search, tools, sessions, openai_compat, cases, admin, policies):
+        app.include_router(r.router)
+
+    @app.get("/", include_in_schema=False)
+    async def root():
+        return RedirectResponse("/ui/" if with_ui else "/docs")
+
+    if warm:
+        service.searcher  # load (or build) the index before the first request
+        service.store.ping()
+    if with_ui:
+        from ui.app import mount_ui
+
+        mount_ui(app, service)
+    return app

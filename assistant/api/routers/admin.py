@@ -1,0 +1,35 @@
+"""Admin endpoints (token required): reindex and feedback export."""
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from assistant.api.deps import get_service, require_staff
+from assistant.contract import ErrorResponse
+from assistant.service import AssistantService
+
+router = APIRouter(prefix="/api/admin", tags=["管理（需令牌）"], dependencies=[Depends(require_staff)],
+                   responses={401: {"model": ErrorResponse}})
+
+
+@router.post("/reindex", summary="重建检索索引")
+async def reindex(service: AssistantService = Depends(get_service)) -> dict:
+    index = await run_in_threadpool(service.reindex)
+    return {"fingerprint": index.fingerprint, "chunks": len(index.chunks), "build_seconds": index.build_seconds}
+
+
+@router.get("/feedback", summary="导出评价（json 或 csv）")
+async def export_feedback(format: str = Query("json", pattern="^(json|csv)$"),
+                          service: AssistantService = Depends(get_service)):
+    rows = await run_in_threadpool(service.store.feedback)
+    if format == "json":
+        return {"feedback": rows}
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["id", "session_id", "turn_id", "helpful", "comment", "created_at"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8")

@@ -1,0 +1,296 @@
+"""Gradio pages mounted into the FastAPI app. They call the same service layer as the API."""
+from __future__ import annotations
+
+import html
+import os
+from urllib.parse import quote
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from assistant.cases import STATUS_LABEL, public_view  # noqa: E402
+from assistant.service import AssistantService, InvalidInput  # noqa: E402
+from tools.checklists import checklist_book  # noqa: E402
+from tools.money import yuan  # noqa: E402
+from tools.registry import run_tool  # noqa: E402
+
+DRAFT_BANNER = ("<div id='draft-banner' style='background:#fdecea;border-radius:8px;padding:8px 12px'>"
+                "⚠️ 政策为<b>征求意见稿（草案）</b>，金额与条件以正式印发版本和主管部门解释为准。</div>")
+SUGGESTED = ["硕士来盐城创业每月生活补贴多少？", "算力券第一年50万，第二年80万，能拿多少？", "我想开一家OPC公司要办什么？",
+             "OPC社区认定需要什么条件？", "我能享受哪些政策？"]
+DEGREES = ["博士", "硕士", "本科", "技师班", "专科", "其他"]
+DISTRICTS = ["亭湖区", "盐都区", "大丰区", "市开发区", "盐南高新区", "东台市", "建湖县", "射阳县", "阜宁县", "滨海县", "响水县"]
+CSS = """
+#draft-banner{margin-bottom:6px}
+.cite details{margin:2px 0}
+@media (max-width: 640px){ .gradio-container{padding:4px !important} }
+"""
+
+
+def article_link(doc: str, section: str) -> str:
+    return f"/policies/{doc}#{quote(section)}"
+
+
+def render_answer(ans) -> str:
+    """The answer Markdown plus citations as expandable quotes with their article."""
+    out = ans.answer
+    if ans.citations:
+        cites = "".join(
+            f"<details><summary>📄 《{html.escape(c.doc_title)}》{html.escape(c.section)}</summary>"
+            f"<blockquote>{html.escape(c.quote)}</blockquote>"
+            f"<a href='{article_link(c.doc, c.section)}' target='_blank'>查看原文</a></details>" for c in ans.citations)
+        out += f"\n\n<div class='cite'>{cites}</div>"
+    return out
+
+
+def build_ui(service: AssistantService, staff_token_getter) -> gr.Blocks:
+    with gr.Blocks(title="盐城OPC创业助手") as demo:
+        gr.Markdown("# 盐城人工智能OPC创业助手")
+        gr.HTML(DRAFT_BANNER)
+        with gr.Tabs():
+            _chat_tab(service)
+            _calculator_tab()
+            _knowledge_tab(service)
+            _staff_tab(service, staff_token_getter)
+    return demo
+
+
+def _chat_tab(service: AssistantService) -> None:
+    with gr.Tab("对话", id="chat"):
+        session = gr.State(None)
+        turn_ids = gr.State([])
+        follow_state = gr.State([])
+        chatbot = gr.Chatbot(label="对话", height=520, elem_id="chatbot", feedback_options=("有用", "没用"),
+                             placeholder="您好！可以问政策、算补贴、查办事清单。")
+        with gr.Row():
+            box = gr.Textbox(placeholder="请输入问题，例如：硕士来盐城每月生活补贴多少？", show_label=False, scale=5,
+                             elem_id="chat-input", max_lines=4)
+            send = gr.Button("发送", variant="primary", scale=1, elem_id="chat-send")
+        with gr.Row():
+            follow_btns = [gr.Button(visible=False, size="sm", elem_classes=["follow-up"]) for _ in range(3)]
+        gr.Examples(SUGGESTED, inputs=box, label="试试这些问题")
+
+        def respond(message, history, sid, tids):
+            history = list(history or [])
+            if not (message or "").strip():
+                yield history, sid, tids, "", [], *[gr.update(visible=False)] * 3
+                return
+            history.append({"role": "user", "content": message})
+            try:
+                ans = service.chat(message, sid)
+            except InvalidInput as exc:
+                history.append({"role": "assistant", "content": f"⚠️ {exc.message}"})
+                yield history, sid, tids, "", [], *[gr.update(visible=False)] * 3
+                return
+            full = render_answer(ans)
+            history.append({"role": "assistant", "content": ""})
+            step = max(len(ans.answer) // 6, 40)
+            for end in range(step, len(ans.answer), step):  # stream the answer text in parts
+                history[-1] = {"role": "assistant", "content": ans.answer[:end]}
+                yield history, ans.session_id, tids, "", [], *[gr.update(visible=False)] * 3
+            history[-1] = {"role": "assistant", "content": full}
+            tids = list(tids) + [ans.turn_id]
+            ups = [gr.update(value=f, visible=True) for f in ans.follow_up[:3]]
+            ups += [gr.update(visible=False)] * (3 - len(ups))
+            yield history, ans.session_id, tids, "", ans.follow_up[:3], *ups
+
+        outputs = [chatbot, session, turn_ids, box, follow_state, *follow_btns]
+        send.click(respond, [box, chatbot, session, turn_ids], outputs)
+        box.submit(respond, [box, chatbot, session, turn_ids], outputs)
+        for i, b in enumerate(follow_btns):
+            b.click(lambda f, i=i: f[i] if i < len(f) else "", follow_state, box).then(
+                respond, [box, chatbot, session, turn_ids], outputs)
+
+        def on_like(data: gr.LikeData, sid, tids):
+            if not sid:
+                return
+            n = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+            answer_no = (n + 1) // 2 - 1
+            turn = tids[answer_no] if 0 <= answer_no < len(tids) else None
+            service.feedback(sid, turn, bool(data.liked), None)
+
+        chatbot.like(on_like, [session, turn_ids], None)
+
+
+def _calculator_tab() -> None:
+    with gr.Tab("政策计算器", id="calculator"):
+        gr.Markdown("填写您的情况（不确定的可以不填），列出可享受的政策、条件满足情况和估算金额。")
+        with gr.Row():
+            age = gr.Number(label="年龄（周岁）", precision=0, elem_id="calc-age")
+            degree = gr.Dropdown(DEGREES, label="学历", elem_id="calc-degree")
+            full_time = gr.Radio(["是", "否", "不确定"], value="不确定", label="全日制")
+            first_si = gr.Radio(["是", "否", "不确定"], value="不确定", label="首次在盐参保并正常缴费")
+        with gr.Row():
+            district = gr.Dropdown(DISTRICTS, label="企业所在区县")
+            role = gr.Dropdown(["创始人", "高管", "员工"], label="身份")
+            spend = gr.Textbox(label="每年算力费用（元，逗号分隔，如 50万,80万）")
+            area = gr.Number(label="拟购新房面积（平方米）")
+        plans = gr.CheckboxGroup(["算力", "数据", "模型", "场景", "大赛", "活动", "贷款", "买房", "租房"], label="计划或已有的事项")
+        run = gr.Button("计算", variant="primary", elem_id="calc-run")
+        total = gr.Markdown(elem_id="calc-total")
+        table = gr.Dataframe(headers=["政策", "条款", "判断", "金额", "条件"], datatype=["str", "markdown", "str", "str", "str"],
+                             wrap=True, interactive=False, elem_id="calc-table")
+        chart = gr.BarPlot(x="政策", y="金额（元）", title="估算金额（能按公式计算的项目）", elem_id="calc-chart")
+
+        def calculate(age, degree, full_time, first_si, district, role, spend, area, plans):
+            yn = {"是": True, "否": False}
+            args = {k: v for k, v in {
+                "age": int(age) if age else None, "degree": degree or None, "full_time": yn.get(full_time),
+                "first_social_insurance_in_yancheng": yn.get(first_si), "district": district or None,
+                "role": role or None, "house_area_sqm": area or None, "plans": plans or [],
+                "annual_compute_spend": [x for x in (spend or "").replace("，", ",").split(",") if x.strip()] or None,
+            }.items() if v is not None}
+            try:
+                r = run_tool("match_policies", args)
+            except Exception as exc:  # validation errors from the form
+                return f"⚠️ 输入有误：{exc}", pd.DataFrame(), pd.DataFrame({"政策": [], "金额（元）": []})
+            rows, bars = [], []
+            for it in r["items"]:
+                amount = (yuan(it["estimate"]) if it["estimate"] is not None else
+                          (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else "按审核确定"))
+                conds = "；".join(f"{c['status']}：{c['condition']}" for c in it["conditions"])
+                rows.append([it["title"], f"[{it['section']}]({article_link(it['doc'], it['section'])})", it["verdict"],
+                             amount, conds])
+                if it["estimate"]:
+                    bars.append({"政策": it["title"], "金额（元）": it["estimate"]})
+            head = (f"**能按公式计算的项目合计约 {yuan(r['estimated_total'])}**（以满足全部条件为前提）。"
+                    + ("　待补充：" + "、".join(r["missing"]) if r["missing"] else "") + "\n\n" + "；".join(r["caveats"]))
+            return head, pd.DataFrame(rows, columns=["政策", "条款", "判断", "金额", "条件"]), pd.DataFrame(
+                bars or [{"政策": "（暂无可计算项）", "金额（元）": 0}])
+
+        run.click(calculate, [age, degree, full_time, first_si, district, role, spend, area, plans], [total, table, chart])
+
+
+def _knowledge_tab(service: AssistantService) -> None:
+    with gr.Tab("知识库", id="knowledge"):
+        with gr.Row():
+            q = gr.Textbox(label="检索原文", placeholder="例如：算力券", scale=4, elem_id="kb-query")
+            go = gr.Button("检索", scale=1)
+        hits = gr.Markdown()
+        doc = gr.Dropdown([], label="浏览文件", elem_id="kb-doc")
+        body = gr.Markdown()
+
+        def do_search(text):
+            if not (text or "").strip():
+                return "请输入关键词。"
+            res = service.search(text, 8)
+            if not res.results:
+                return "没有找到相关条款。"
+            return "\n\n".join(f"**《{h.doc_title}》{h.section}**　得分 {h.score:.4f}　[原文]({article_link(h.doc, h.section)})\n> {h.quote}"
+                               for h in res.results)
+
+        def docs():
+            return gr.update(choices=[(d.title, d.id) for d in service.index.docs])
+
+        def show(doc_id):
+            if not doc_id:
+                return ""
+            secs = [s for s in service.index.sections if s.doc == doc_id and s.kind == "text"]
+            return "\n\n".join(f"#### {s.label}\n{s.text}" + (f"\n\n_{s.responsible[0]}_" if s.responsible else "")
+                               for s in secs)
+
+        go.click(do_search, q, hits)
+        q.submit(do_search, q, hits)
+        doc.focus(docs, None, doc)
+        doc.change(show, doc, body)
+
+
+def _staff_tab(service: AssistantService, staff_token_getter) -> None:
+    names = {e.id: e.name for e in checklist_book().entity_types}
+    with gr.Tab("窗口办件（工作人员）", id="staff"):
+        authed = gr.State(False)
+        with gr.Row():
+            token = gr.Textbox(label="工作人员令牌", type="password", scale=4, elem_id="staff-token")
+            login = gr.Button("登录", scale=1, elem_id="staff-login")
+        status_msg = gr.Markdown()
+        with gr.Group(visible=False) as panel:
+            gr.Markdown("### 新建办件")
+            with gr.Row():
+                name = gr.Textbox(label="办事人姓名", elem_id="case-name")
+                phone = gr.Textbox(label="电话", elem_id="case-phone")
+                etype = gr.Dropdown([(v, k) for k, v in names.items()], label="主体类型", value="llc_single",
+                                    elem_id="case-type")
+            create = gr.Button("生成清单并建档", variant="primary", elem_id="case-create")
+            gr.Markdown("### 办件")
+            with gr.Row():
+                search_q = gr.Textbox(label="搜索（姓名、编号、类型）", scale=4)
+                refresh = gr.Button("刷新列表", scale=1)
+            cases_table = gr.Dataframe(headers=["编号", "办事人", "电话", "类型", "状态", "进度"], interactive=False,
+                                       elem_id="case-list")
+            case_id = gr.Textbox(label="当前办件编号", elem_id="case-id")
+            items = gr.CheckboxGroup(label="材料清单（勾选已收齐的）", elem_id="case-items")
+            with gr.Row():
+                note = gr.Textbox(label="备注", scale=3)
+                case_status = gr.Dropdown([(v, k) for k, v in STATUS_LABEL.items()], label="状态", scale=1)
+            save = gr.Button("保存", elem_id="case-save")
+            links = gr.Markdown(elem_id="case-links")
+            delete = gr.Button("删除办件", variant="stop")
+
+        def do_login(tok):
+            ok = bool(tok) and tok == staff_token_getter()
+            return ok, gr.update(visible=ok), ("已登录。" if ok else "令牌不正确。")
+
+        def listing(ok, q=None):
+            if not ok:
+                return pd.DataFrame()
+            rows = [[c["id"], c["visitor_name"], c["phone"] or "", names[c["entity_type"]], c["status_label"],
+                     f"{c['progress']['done']}/{c['progress']['total']}"]
+                    for c in (public_view(x) for x in service.list_cases(q or None))]
+            return pd.DataFrame(rows, columns=["编号", "办事人", "电话", "类型", "状态", "进度"])
+
+        def load(ok, cid):
+            case = service.get_case(cid) if ok and cid else None
+            if not case:
+                return gr.update(choices=[], value=[]), gr.update(value=None), "没有找到这个办件。" if cid else ""
+            choices = [(f"{i['step_title']}｜{i['text']}", i["key"]) for i in case["checklist"]]
+            done = [i["key"] for i in case["checklist"] if i["done"]]
+            notes = "\n".join(f"- {n['text']}" for n in case["notes"])
+            return (gr.update(choices=choices, value=done), gr.update(value=case["status"]),
+                    f"[打印清单（HTML）](/api/cases/{cid}/summary.html)　[PDF](/api/cases/{cid}/summary.pdf)"
+                    f"（需令牌；也可在此页直接打印）\n\n{notes}")
+
+        def do_create(ok, n, p, t):
+            if not ok:
+                return "请先登录。", "", pd.DataFrame()
+            if not (n or "").strip():
+                return "请填写办事人姓名。", "", listing(ok)
+            try:
+                case = service.create_case(n, t or "llc_single", ["registration", "seal", "bank", "tax", "social",
+                                                                 "housing_fund"], (p or "").strip() or None)
+            except Exception as exc:  # invalid phone and the like
+                return f"输入有误：{exc}", "", listing(ok)
+            return f"已建档：{case['id']}（{len(case['checklist'])} 项材料）", case["id"], listing(ok)
+
+        def do_save(ok, cid, checked, n, st):
+            case = service.get_case(cid) if ok and cid else None
+            if not case:
+                return "没有找到这个办件。"
+            tick = {i["key"]: i["key"] in (checked or []) for i in case["checklist"]}
+            service.update_case(cid, tick=tick, note=(n or "").strip() or None, status=st or None)
+            return "已保存。"
+
+        def do_delete(ok, cid):
+            if ok and cid and service.delete_case(cid):
+                return f"已删除 {cid}。", "", listing(ok)
+            return "没有找到这个办件。", cid, listing(ok)
+
+        login.click(do_login, token, [authed, panel, status_msg]).then(listing, authed, cases_table)
+        create.click(do_create, [authed, name, phone, etype], [status_msg, case_id, cases_table]).then(
+            load, [authed, case_id], [items, case_status, links])
+        refresh.click(listing, [authed, search_q], cases_table)
+        search_q.submit(listing, [authed, search_q], cases_table)
+        case_id.submit(load, [authed, case_id], [items, case_status, links])
+        def pick(evt: gr.SelectData):
+            return evt.row_value[0] if evt.row_value else ""
+
+        cases_table.select(pick, None, case_id).then(load, [authed, case_id], [items, case_status, links])
+        save.click(do_save, [authed, case_id, items, note, case_status], status_msg).then(
+            load, [authed, case_id], [items, case_status, links]).then(listing, authed, cases_table)
+        delete.click(do_delete, [authed, case_id], [status_msg, case_id, cases_table])
+
+
+def mount_ui(app, service: AssistantService) -> None:
+    demo = build_ui(service, lambda: app.state.staff_token)
+    gr.mount_gradio_app(app, demo, path="/ui", css=CSS, footer_links=[])
