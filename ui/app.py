@@ -118,15 +118,15 @@ def _calculator_tab() -> None:
     with gr.Tab("政策计算器", id="calculator"):
         gr.Markdown("填写您的情况（不确定的可以不填），列出可享受的政策、条件满足情况和估算金额。")
         with gr.Row():
-            age = gr.Number(label="年龄（周岁）", precision=0, elem_id="calc-age")
-            degree = gr.Dropdown(DEGREES, label="学历", elem_id="calc-degree")
+            age = gr.Number(value=None, label="年龄（周岁）", precision=0, minimum=0, maximum=120, elem_id="calc-age")
+            degree = gr.Dropdown(["不确定"] + DEGREES, value="不确定", label="学历", elem_id="calc-degree")
             full_time = gr.Radio(["是", "否", "不确定"], value="不确定", label="全日制")
             first_si = gr.Radio(["是", "否", "不确定"], value="不确定", label="首次在盐参保并正常缴费")
         with gr.Row():
-            district = gr.Dropdown(DISTRICTS, label="企业所在区县")
-            role = gr.Dropdown(["创始人", "高管", "员工"], label="身份")
+            district = gr.Dropdown(["不确定"] + DISTRICTS, value="不确定", label="企业所在区县")
+            role = gr.Dropdown(["不确定", "创始人", "高管", "员工"], value="不确定", label="身份")
             spend = gr.Textbox(label="每年算力费用（元，逗号分隔，如 50万,80万）")
-            area = gr.Number(label="拟购新房面积（平方米）")
+            area = gr.Number(value=None, label="拟购新房面积（平方米）", minimum=0)
         plans = gr.CheckboxGroup(["算力", "数据", "模型", "场景", "大赛", "活动", "贷款", "买房", "租房"], label="计划或已有的事项")
         run = gr.Button("计算", variant="primary", elem_id="calc-run")
         total = gr.Markdown(elem_id="calc-total")
@@ -137,9 +137,10 @@ def _calculator_tab() -> None:
         def calculate(age, degree, full_time, first_si, district, role, spend, area, plans):
             yn = {"是": True, "否": False}
             args = {k: v for k, v in {
-                "age": int(age) if age else None, "degree": degree or None, "full_time": yn.get(full_time),
-                "first_social_insurance_in_yancheng": yn.get(first_si), "district": district or None,
-                "role": role or None, "house_area_sqm": area or None, "plans": plans or [],
+                "age": int(age) if age else None, "degree": None if degree in (None, "不确定") else degree,
+                "full_time": yn.get(full_time), "first_social_insurance_in_yancheng": yn.get(first_si),
+                "district": None if district in (None, "不确定") else district,
+                "role": None if role in (None, "不确定") else role, "house_area_sqm": area or None, "plans": plans or [],
                 "annual_compute_spend": [x for x in (spend or "").replace("，", ",").split(",") if x.strip()] or None,
             }.items() if v is not None}
             try:
@@ -156,7 +157,7 @@ def _calculator_tab() -> None:
                 if it["estimate"]:
                     bars.append({"政策": it["title"], "金额（元）": it["estimate"]})
             head = (f"**能按公式计算的项目合计约 {yuan(r['estimated_total'])}**（以满足全部条件为前提）。"
-                    + ("　待补充：" + "、".join(r["missing"]) if r["missing"] else "") + "\n\n" + "；".join(r["caveats"]))
+                    + ("　待补充：" + "、".join(r["missing"]) if r["missing"] else "") + "\n\n" + " ".join(r["caveats"]))
             return head, pd.DataFrame(rows, columns=["政策", "条款", "判断", "金额", "条件"]), pd.DataFrame(
                 bars or [{"政策": "（暂无可计算项）", "金额（元）": 0}])
 

@@ -1,0 +1,76 @@
+"""The web UI in real Debian Chromium through Playwright (never a downloaded browser)."""
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 1000}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.set_default_timeout(30000)
+    pg.goto(server.url + "/ui/", wait_until="load")
+    pg.wait_for_selector("#chat-input textarea")
+    yield pg
+    ctx.close()
+
+
+def test_chat_page_answers_with_a_citation(page, output_dir):
+    page.locator("#chat-input textarea").fill("硕士毕业来盐城每月生活补贴多少")
+    page.locator("#chat-send").click()
+    bot = page.locator("#chatbot")
+    bot.get_by_text("2,000元", exact=False).first.wait_for()
+    bot.locator("details summary", has_text="第九条").first.wait_for()
+    assert page.locator("#draft-banner").inner_text().count("征求意见稿") == 1
+    page.locator("button.follow-up:visible").first.wait_for()
+    page.screenshot(path=str(output_dir / "chat.png"), full_page=True)
+
+
+def test_calculator_lists_matched_benefits(page, output_dir):
+    page.get_by_role("tab", name="政策计算器").click()
+    page.locator("#calc-age input").fill("28")
+    page.locator("#calc-run").click()
+    page.locator("#calc-table").get_by_text("青年人才生活补贴").first.wait_for()
+    assert "合计" in page.locator("#calc-total").inner_text()
+    page.screenshot(path=str(output_dir / "calculator.png"), full_page=True)
+
+
+def test_phone_width_chat(browser, server, output_dir):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    pg = ctx.new_page()
+    pg.goto(server.url + "/ui/", wait_until="load")
+    pg.locator("#chat-input textarea").fill("算力券第一年50万能拿多少")
+    pg.locator("#chat-send").click()
+    pg.locator("#chatbot").get_by_text("50万元", exact=False).first.wait_for(timeout=30000)
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 420
+    pg.screenshot(path=str(output_dir / "chat-phone.png"), full_page=True)
+    ctx.close()
+
+
+def test_staff_page_creates_a_case(page, output_dir):
+    page.get_by_role("tab", name="窗口办件（工作人员）").click()
+    page.locator("#staff-token input").fill(os.environ["OPC_STAFF_TOKEN"])
+    page.locator("#staff-login").click()
+    page.locator("#case-name textarea, #case-name input").first.fill("赵六")
+    page.locator("#case-create").click()
+    page.get_by_text("已建档", exact=False).first.wait_for()
+    page.locator("#case-items").get_by_text("公司章程", exact=False).first.wait_for()
+    page.screenshot(path=str(output_dir / "staff.png"), full_page=True)
