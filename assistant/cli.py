@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 app = typer.Typer(help="盐城人工智能OPC创业助手", no_args_is_help=True, add_completion=False)
-eval_app = typer.Typer(help="评测：对话用例、检索", invoke_without_command=True)
+eval_app = typer.Typer(help="评测：对话用例（默认）与检索（eval retrieval）", invoke_without_command=True)
 app.add_typer(eval_app, name="eval")
 console = Console()
 
@@ -58,6 +58,57 @@ def search(question: str, k: int = typer.Option(5, "--k", min=1, max=50), as_jso
     for h in result.results:
         table.add_row(h.doc, h.section, f"{h.score:.4f}", h.quote)
     console.print(table)
+
+
+@eval_app.callback()
+def eval_cases(ctx: typer.Context,
+               url: Optional[str] = typer.Option(None, "--url", help="评测运行中的服务，例如 http://127.0.0.1:8000"),
+               report: str = typer.Option("evals/out", "--report", help="结果与报告目录"),
+               gate: bool = typer.Option(True, "--gate/--no-gate", help="与 evals/baseline.json 比较，回退则失败"),
+               update_baseline: bool = typer.Option(False, "--update-baseline", help="用本次结果更新基线"),
+               category: Optional[str] = typer.Option(None, "--category", help="只跑某一类")) -> None:
+    """运行黄金用例：写 results.jsonl、summary.json、report.md/html，并按基线把关。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pathlib import Path
+
+    from evals import runner
+
+    cases = runner.load_cases()
+    if category:
+        cases = [c for c in cases if c.category == category]
+    if url:
+        ask = runner.over_http(url)
+    else:
+        from assistant.service import get_service
+
+        ask = runner.in_process(get_service())
+    with Progress(TextColumn("评测"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("cases", total=len(cases))
+        results, summary = runner.run(ask, cases, progress=lambda i, n: bar.update(task, completed=i))
+    baseline_path = runner.BASELINE
+    problems: list[str] = []
+    if gate and baseline_path.exists() and not update_baseline and not category:
+        problems = runner.gate(results, summary, json.loads(baseline_path.read_text(encoding="utf-8")))
+    runner.write_report(results, summary, Path(report), problems)
+    table = Table("指标", "数值", title=f"评测：{summary['passed']}/{summary['cases']} 通过")
+    for key, label in runner.METRIC_LABELS:
+        table.add_row(label, str(summary[key]))
+    console.print(table)
+    cats = Table("类别", "通过/用例")
+    for cat, v in summary["by_category"].items():
+        cats.add_row(cat, f"{v['passed']}/{v['cases']}")
+    console.print(cats)
+    console.print(f"报告：{Path(report) / 'report.html'}")
+    if update_baseline:
+        baseline_path.write_text(json.dumps(runner.baseline_from(results, summary), ensure_ascii=False, indent=1) + "\n",
+                                 encoding="utf-8")
+        console.print(f"已更新基线 {baseline_path}")
+    if problems:
+        for p in problems:
+            console.print(f"[red]{p}[/red]")
+        raise typer.Exit(1)
 
 
 @eval_app.command("retrieval")

@@ -76,13 +76,17 @@ class RulesEngine:
         updates = profile_updates(u.slots)
         if not u.hypothetical or u.correction:
             profile.update(updates)
+        if u.correction and not u.topic and updates and not state.get("last_topic"):
+            u.profile_statement = True
         topic = self._resolve_topic(u, state)
+        if topic == "community_check" and not u.slots.counts and not u.slots.office_area_sqm and not u.slots.orders_yuan:
+            topic = None  # a question about the conditions, answered from the guideline text
         intent = u.intent
         if topic and intent in ("policy_qa", "smalltalk") and topic != u.topic:
             intent = "calculate"  # a follow-up that continues a calculation
         reply = Reply(intent)
 
-        if intent == "out_of_scope":
+        if intent == "out_of_scope" or (u.injection and not topic and intent in ("policy_qa", "smalltalk")):
             self._refuse(u, reply)
         elif intent == "smalltalk" and not u.profile_statement:
             reply.parts.append(compose.smalltalk())
@@ -111,6 +115,8 @@ class RulesEngine:
         last = state.get("last_topic")
         if u.intent in ("out_of_scope", "checklist", "match"):
             return None
+        if u.slots.district and re.search(r"享受|适用|能不能|可以吗|能申请|能拿|算不算", u.text):
+            return "scope"
         if last:
             wanted = FOLLOW_TOPIC_SLOTS.get(last, ())
             has_slot = any(getattr(u.slots, k) not in (None, [], {}) for k in wanted)
@@ -214,7 +220,8 @@ class RulesEngine:
         reply.follow_up.append("需要我按您的情况算一算能拿多少吗？")
 
     def _covered(self, text: str) -> bool:
-        content = [t for t in tokens(expand_query(text)) if t not in GENERIC and not t.isdigit() and len(t) > 1]
+        content = [t for t in tokens(expand_query(text))
+                   if t not in GENERIC and len(t) > 1 and not (t.isdigit() and len(t) < 3)]
         if not content:
             return True
         return any(t in self.vocab for t in content)

@@ -1,22 +1,32 @@
-"""One-window assistant in chat: the start-up checklist for the founder's case, step questions, progress."""
+"""One-window assistant in chat: the start-up checklist for the founder's case, step questions, progress.
+Checklists come from the get_checklist tool, so every fact in the answer is traceable to its result."""
 from __future__ import annotations
 
 import re
 
-from tools.checklists import StepOut, build_checklist, checklist_book, detect_entity, detect_step, step_detail
+from assistant.contract import ToolCall
+from tools.checklists import StepOut, checklist_book, detect_entity, detect_step
+from tools.registry import run_tool
 
 DONE = re.compile(r"(办好了|办完了|已经办|拿到了|领到了|搞定了|已办理|完成了|开好了|刻好了)")
 
 
-def render_step(step: StepOut, full: bool = True) -> str:
-    lines = [f"**{'✅ ' if step.done else ''}{step.title}**" + (f"（办理地点：{step.where}）" if full else "")]
-    if step.materials:
-        lines.append("材料：" + "；".join(step.materials) + "。")
-    if step.items:
-        lines.append("事项：" + "；".join(step.items) + "。")
+def render_step(step: dict, full: bool = True) -> str:
+    s = StepOut(**step)
+    lines = [f"**{'✅ ' if s.done else ''}{s.title}**" + (f"（办理地点：{s.where}）" if full else "")]
+    if s.materials:
+        lines.append("材料：" + "；".join(s.materials) + "。")
+    if s.items:
+        lines.append("事项：" + "；".join(s.items) + "。")
     if full:
-        lines.extend(f"- {t}" for t in step.tips)
+        lines.extend(f"- {t}" for t in s.tips)
     return "\n".join(lines)
+
+
+def _checklist(reply, args: dict) -> dict:
+    result = run_tool("get_checklist", args)
+    reply.tool_calls.append(ToolCall(name="get_checklist", arguments=args, result=result))
+    return result
 
 
 def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
@@ -34,24 +44,28 @@ def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
     if step_id and DONE.search(text):
         if step_id not in ow["done"]:
             ow["done"].append(step_id)
-        cl = build_checklist(entity or "llc_single", ow["done"])
-        remaining = [s for s in cl.steps if not s.done]
-        done_titles = [s.title for s in cl.steps if s.done]
+        cl = _checklist(reply, {"entity_type": entity, "done": ow["done"]})
+        remaining = [s for s in cl["steps"] if not s["done"]]
+        done_titles = [s["title"] for s in cl["steps"] if s["done"]]
         reply.parts.append(f"好的，已记下：{'、'.join(done_titles)} 已完成。")
         if remaining:
-            reply.parts.append("接下来还需要办：\n" + "\n".join(f"- {s.title}" for s in remaining))
-            reply.follow_up.append(f"{remaining[0].title.split('（')[0]}要带什么？")
+            reply.parts.append("接下来还需要办：\n" + "\n".join(f"- {s['title']}" for s in remaining))
+            reply.follow_up.append(f"{remaining[0]['title'].split('（')[0]}要带什么？")
         else:
             reply.parts.append("企业开办的事项都已办完。接下来可以关注OPC支持政策，例如生活补贴、算力券。")
             reply.follow_up.append("我能享受哪些政策？")
         reply.parts.append(f"_{book.notice}_")
         return
 
-    if step_id and step_id != "registration" or (step_id == "registration" and re.search(r"带什么|材料|要什么", text)):
-        step = step_detail(step_id, entity)
+    asks_materials = re.search(r"带什么|材料|要什么|去哪|在哪|怎么办", text)
+    if step_id and (step_id != "registration" or asks_materials):
+        cl = _checklist(reply, {"entity_type": entity, "step": step_id})
+        step = cl["steps"][0]
+        if entity:
+            reply.parts.append(f"以下按{cl['entity_name']}：")
         reply.parts.append(render_step(step))
-        reply.parts.append(f"出处：{'；'.join(step.sources)}。_{book.notice}_")
-        if entity is None and any("（" in m for m in step.materials):
+        reply.parts.append(f"出处：{'；'.join(step['sources'])}。_{book.notice}_")
+        if entity is None and any("（" in m for m in step["materials"]):
             reply.follow_up.append("您要办的是一人有限公司、多人有限公司，还是个体工商户？")
         return
 
@@ -64,17 +78,17 @@ def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
         reply.parts.append(f"_{book.notice}_")
         return
 
-    cl = build_checklist(entity, ow["done"])
-    lines = [f"**{cl.entity_name}开办清单**（{cl.principle}）", "",
-             f"办理地点：{checklist_book().where['counter']}；也可{checklist_book().where['online']}。", ""]
-    for s in cl.steps:
+    cl = _checklist(reply, {"entity_type": entity, "done": ow["done"]})
+    lines = [f"**{cl['entity_name']}开办清单**（{cl['principle']}）", "",
+             f"办理地点：{book.where['counter']}；也可{book.where['online']}。", ""]
+    for s in cl["steps"]:
         lines.append(render_step(s, full=False))
         lines.append("")
     reply.parts.append("\n".join(lines).strip())
-    tips = next(s.tips for s in cl.steps if s.id == "registration")
+    tips = next(s["tips"] for s in cl["steps"] if s["id"] == "registration")
     if tips:
         reply.parts.append("**提示**\n" + "\n".join(f"- {t}" for t in tips))
     reply.parts.append("**办完之后可以关注的OPC政策**\n" + "\n".join(
-        f"- {b.title}（{b.section}）：准备 {'、'.join(b.evidence)}" for b in cl.next_benefits[:4]))
-    reply.parts.append(f"_{cl.notice}_")
+        f"- {b['title']}（{b['section']}）：准备 {'、'.join(b['evidence'])}" for b in cl["next_benefits"][:4]))
+    reply.parts.append(f"_{cl['notice']}_")
     reply.follow_up.extend(["银行开户要带什么？", "营业执照办好了", "税务要办哪些？"])

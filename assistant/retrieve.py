@@ -17,6 +17,7 @@ from assistant.segment import expand_query, tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
+WEIGHTS = {"bm25": 1.0, "dense": 0.8}  # BM25 is the stronger single method on the retrieval set
 CANDIDATES = 30
 QUOTE_MAX = 300
 CLAUSE_WINDOW = 120
@@ -66,13 +67,13 @@ class HybridSearcher:
             return []
         expanded = expand_query(query)
         q_tokens = tokens(expanded)
-        rankings: list[list[int]] = []
+        rankings: list[tuple[float, list[int]]] = []
         if mode in ("hybrid", "bm25"):
-            rankings.append(self._bm25_ranked(q_tokens))
+            rankings.append((WEIGHTS["bm25"], self._bm25_ranked(q_tokens)))
         if mode in ("hybrid", "dense"):
-            rankings.append(self._dense_ranked(query))
+            rankings.append((WEIGHTS["dense"], self._dense_ranked(query)))
         fused: dict[tuple[str, str], float] = {}
-        for ranking in rankings:
+        for weight, ranking in rankings:
             seen: set[tuple[str, str]] = set()
             rank = 0
             for ci in ranking:
@@ -82,7 +83,7 @@ class HybridSearcher:
                     continue
                 seen.add(key)
                 rank += 1
-                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+                fused[key] = fused.get(key, 0.0) + weight / (RRF_K + rank)
         ordered = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         hits = []
         for (doc, label), score in ordered:

@@ -43,13 +43,14 @@ OTHER_CITIES = ["苏州", "南京", "上海", "北京", "杭州", "深圳", "广
 
 # topic -> keywords. Order matters: earlier topics win on ties.
 TOPICS: list[tuple[str, list[str]]] = [
+    ("no_double", ["就高不重复", "同时拿", "同时享受", "重复享受", "叠加", "一起拿", "两个补贴", "都拿", "能都", "同时符合"]),
     ("event_support", ["办活动", "主办", "展会", "举办", "办大赛", "办比赛", "品牌活动", "沙龙", "联谊", "对接会",
                        "核定总投入", "活动总投入"]),
     ("competition_award", ["大赛", "比赛", "竞赛", "一等奖", "二等奖", "三等奖", "获奖"]),
     ("community_check", ["认定条件", "认定标准", "能不能认定", "能否认定", "申请认定", "评上社区", "够不够认定"]),
     ("community_rating", ["年度评估", "评估优秀", "评估良好", "优秀等次", "良好等次", "评上优秀", "评上良好"]),
-    ("community_infrastructure", ["基础设施", "平台建设投资", "投资额的20%", "公共基础设施"]),
-    ("community_first_recognition", ["首次认定", "认定为市级", "社区认定"]),
+    ("community_infrastructure", ["基础设施", "平台建设投资", "投资额的20%", "公共基础设施", "社区建算力", "社区建平台", "社区建数据", "社区投资", "平台投资"]),
+    ("community_first_recognition", ["首次认定", "认定为市级"]),
     ("training_base", ["实训基地", "培训基地", "人次"]),
     ("industry_college", ["产业学院"]),
     ("top_talent", ["顶尖", "一事一议", "领军人才"]),
@@ -61,21 +62,21 @@ TOPICS: list[tuple[str, list[str]]] = [
     ("model_filing", ["备案"]),
     ("key_rd", ["重点研发"]),
     ("new_tech_catalogue", ["新技术新产品", "推广应用目录", "首试首用"]),
-    ("pilot_lead", ["试点", "牵头"]),
+    ("pilot_lead", ["试点", "牵头项目", "牵头申报", "牵头类"]),
     ("typical_case", ["典型案例"]),
-    ("demonstration", ["示范应用", "示范项目", "场景应用合作"]),
+    ("demonstration", ["示范应用", "示范项目", "场景应用合作", "场景合作", "研发资助"]),
     ("interest_subsidy", ["贴息", "利息", "LPR", "lpr", "利率"]),
-    ("guaranteed_loan", ["担保贷款", "反担保", "贷款", "借款"]),
-    ("fund_tolerance", ["容错", "亏损", "专项基金", "创业基金", "投资基金"]),
+    ("guaranteed_loan", ["担保贷款", "反担保", "贷款", "借款", "借钱", "借点钱", "缺钱"]),
+    ("fund_tolerance", ["容错", "亏损", "亏光"]),
     ("house_purchase", ["买房", "购房", "商品房", "房补", "新房", "买了房", "买了套"]),
     ("talent_rental", ["租房", "房租", "租金", "人才租赁房", "免租", "人才公寓"]),
     ("living_subsidy", ["生活补贴", "生活费", "每月", "每个月", "一个月", "月补"]),
-    ("no_double", ["就高不重复", "同时拿", "同时享受", "重复享受", "叠加", "一起拿", "两个补贴"]),
     ("validity", ["有效期", "到期", "什么时候截止", "施行", "截止"]),
-    ("scope", ["适用范围", "哪些区", "大市区", "县", "东台", "建湖", "射阳", "阜宁", "滨海", "响水"]),
+    ("scope", ["适用范围", "哪些区", "大市区", "县", "东台", "建湖", "射阳", "阜宁", "滨海", "响水", "资金谁出",
+               "谁出钱", "市区两级", "市里还是区里", "财政分担"]),
 ]
 
-CHECKLIST_WORDS = ["注册公司", "开公司", "办执照", "营业执照", "设立登记", "银行开户", "开户", "税务登记", "报到", "刻章",
+CHECKLIST_WORDS = ["一人有限公司", "有限公司", "税务要办", "新办企业", "新办纳税人", "注册公司", "开公司", "办执照", "营业执照", "设立登记", "银行开户", "开户", "税务登记", "报到", "刻章",
                    "印章", "发票", "社保登记", "医保登记", "公积金", "办什么手续", "要带什么", "材料", "一窗", "开办",
                    "注册一家", "开一家", "成立公司", "个体工商户", "注册OPC", "怎么注册", "办理流程", "执照"]
 MATCH_WORDS = ["哪些政策", "什么政策", "能享受哪些", "可以享受哪些", "能申请哪些", "可以申请哪些", "有哪些补贴", "哪些补贴",
@@ -276,11 +277,19 @@ def extract_slots(text: str) -> Slots:
     return s
 
 
+MONEY_CONTEXT = re.compile(r"券|补|费|报销|奖|钱|多少|租|用了|花了|能拿|给不给|有没有|支持|[0-9]|[一二三四五六七八九十]+万")
+GATED = {"compute_voucher", "competition_award"}  # words like 算力/大赛 also name things that are not benefits
+
+
 def detect_topics(text: str) -> list[str]:
     found = []
     for topic, words in TOPICS:
         if any(w in text for w in words):
+            if topic in GATED and not MONEY_CONTEXT.search(text):
+                continue
             found.append(topic)
+    if "社区" in text and not re.search(r"[0-9]", text):  # questions about a community's facilities, not a founder's
+        found = [t for t in found if t not in ("talent_rental", "house_purchase", "compute_voucher")]
     return found
 
 
@@ -289,11 +298,11 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
     low = t.lower()
     if not t:
         return "smalltalk"
-    if any(w in t for w in OUT_OF_SCOPE_WORDS) and not topics:
+    if any(w in t for w in OUT_OF_SCOPE_WORDS):
         return "out_of_scope"
     if any(w in t for w in TAX_WORDS) and "登记" not in t:
         return "out_of_scope"
-    if slots.other_city and re.search(r"政策|补贴|补助|奖励|人才|落户|优惠", t) and not re.search(
+    if slots.other_city and re.search(r"政策|补|奖|券|人才|落户|优惠|贷款", t) and not re.search(
             r"盐城|科创飞地|创新中心|飞地|联络处|办事处", t):
         return "out_of_scope"
     if any(w in t for w in CHECKLIST_WORDS) and not any(w in t for w in ["补贴", "奖励", "补助"]):

@@ -77,7 +77,7 @@ class BenefitNext(BaseModel):
 
 
 class Checklist(BaseModel):
-    entity_type: EntityType
+    entity_type: EntityType | None
     entity_name: str
     notice: str
     principle: str
@@ -105,12 +105,12 @@ def detect_entity(text: str) -> EntityType | None:
 
 
 def detect_step(text: str) -> str | None:
-    best = None
+    """The step whose keyword matches longest (公积金开户 is the housing fund, not the bank)."""
+    best, best_len = None, 0
     for s in checklist_book().steps:
-        if any(k in text for k in s.keywords):
-            best = best or s.id
-            if s.id != "registration":
-                return s.id
+        for k in s.keywords:
+            if k in text and (len(k) > best_len or (len(k) == best_len and best == "registration")):
+                best, best_len = s.id, len(k)
     return best
 
 
@@ -118,15 +118,18 @@ def _applies(only: list[str] | None, entity: str) -> bool:
     return only is None or entity in only
 
 
-def build_checklist(entity_type: EntityType, done: list[str] | None = None) -> Checklist:
+def build_checklist(entity_type: EntityType | None, done: list[str] | None = None) -> Checklist:
+    """The checklist for an entity type; with None, every material is listed with whom it applies to."""
     book = checklist_book()
-    entity = next(e for e in book.entity_types if e.id == entity_type)
+    names = {e.id: e.name for e in book.entity_types}
     done = set(done or [])
     steps = []
     for s in book.steps:
-        mats = [m for m in s.materials if _applies(m.only, entity_type)]
-        tips = [t for t in s.tips if _applies(t.only, entity_type)]
-        steps.append(StepOut(id=s.id, title=s.title, where=book.where[s.where], materials=[m.text for m in mats],
+        mats = [m for m in s.materials if entity_type is None or _applies(m.only, entity_type)]
+        tips = [t for t in s.tips if entity_type is None or _applies(t.only, entity_type)]
+        texts = [m.text + (f"（{'、'.join(names[o] for o in m.only)}）" if entity_type is None and m.only else "")
+                 for m in mats]
+        steps.append(StepOut(id=s.id, title=s.title, where=book.where[s.where], materials=texts,
                              items=s.items, tips=[t.text for t in tips], done=s.id in done,
                              sources=sorted({book.sources[x.source] for x in [*mats, *tips]})))
     policies = policy_book()
@@ -135,16 +138,24 @@ def build_checklist(entity_type: EntityType, done: list[str] | None = None) -> C
         b = policies.benefit(a.benefit)
         nxt.append(BenefitNext(benefit=b.id, title=b.title, section=b.section, conditions=b.conditions,
                                evidence=a.evidence))
-    return Checklist(entity_type=entity_type, entity_name=entity.name, notice=book.notice, principle=book.principle,
-                     steps=steps, next_benefits=nxt)
+    return Checklist(entity_type=entity_type, entity_name=names.get(entity_type, "（未指定主体类型）"),
+                     notice=book.notice, principle=book.principle, steps=steps, next_benefits=nxt)
 
 
 def step_detail(step_id: str, entity_type: EntityType | None) -> StepOut:
-    cl = build_checklist(entity_type or "llc_single")
-    step = next(s for s in cl.steps if s.id == step_id)
-    if entity_type is None:  # without the entity type, show every material with whom it applies to
-        book = checklist_book()
-        sdef = next(s for s in book.steps if s.id == step_id)
-        names = {e.id: e.name for e in book.entity_types}
-        step.materials = [m.text + (f"（{'、'.join(names[o] for o in m.only)}）" if m.only else "") for m in sdef.materials]
-    return step
+    return next(s for s in build_checklist(entity_type).steps if s.id == step_id)
+
+
+class ChecklistIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    entity_type: EntityType | None = Field(None, description="不填则列出各类主体的材料；llc_single 一人有限公司、llc_multi 多个股东的有限公司、individual 个体工商户")
+    step: Literal["registration", "seal", "bank", "tax", "social", "housing_fund"] | None = Field(
+        None, description="只看某一步：设立登记、印章、银行开户、税务、社保医保、公积金")
+    done: list[str] = Field(default_factory=list, description="已办完的步骤")
+
+
+def get_checklist(inp: ChecklistIn) -> Checklist:
+    cl = build_checklist(inp.entity_type, inp.done)
+    if inp.step:
+        cl.steps = [s for s in cl.steps if s.id == inp.step]
+    return cl

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from pydantic import BaseModel
 
 from tools import calculators as calc
+from tools import checklists
 from tools import eligibility as elig
 from tools import matching
 
@@ -63,6 +64,8 @@ TOOLS: dict[str, ToolSpec] = {t.name: t for t in [
              elig.ScopeIn, elig.check_scope),
     ToolSpec("check_community_recognition", "OPC社区认定条件核对（附件1 三、基本条件）：逐项已满足/待完善/不确定。",
              elig.CommunityIn, elig.check_community_recognition),
+    ToolSpec("get_checklist", "企业开办一窗受理办事清单：按主体类型列出设立登记、印章、银行开户、税务、社保医保、公积金的材料和提示（一般性指引，以窗口要求为准）。",
+             checklists.ChecklistIn, checklists.get_checklist),
     ToolSpec("match_policies", "政策匹配：根据创业者画像列出可享受的政策、条件满足情况和估算金额（就高不重复）。",
              matching.Profile, matching.match_policies),
 ]}
