@@ -163,6 +163,20 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
                 factory=False, timeout_graceful_shutdown=5)
 
 
+@app.command()
+def mcp() -> None:
+    """通过 stdio 提供 MCP 服务（search_policy 与全部计算工具）。"""
+    import logging
+
+    from assistant.mcp_server import run_stdio
+    from assistant.service import get_service
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)  # stdout belongs to the protocol
+    svc = get_service()
+    svc.searcher
+    run_stdio(svc)
+
+
 def _print_answer(ans) -> None:
     from rich.markdown import Markdown
 

@@ -105,7 +105,8 @@ class AssistantService:
         session_id = self.validate_session_id(session_id) or new_session_id()
         with self._session_lock(session_id):
             state = (self.store.load_state(session_id) if persist else None) or {}
-            answer = self._answer(message, session_id, state)
+            turns = self.store.turns(session_id) if persist and self.settings.llm_enabled else []
+            answer = self._answer(message, session_id, state, turns)
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             if persist:
                 answer.turn_id = self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state)
@@ -130,11 +131,24 @@ class AssistantService:
         answer.turn_id = self.store.save_turn(session_id, last, answer.model_dump(mode="json"), answer.state)
         return answer
 
-    def _answer(self, message: str, session_id: str, state: dict) -> Answer:
+    def _answer(self, message: str, session_id: str, state: dict, turns: list[dict] | None = None) -> Answer:
+        """The rules engine always runs (it keeps the session state); the LLM, when configured, phrases the answer
+        and falls back to the rules answer on any failure of the endpoint or of the grounding guard."""
         reply, new_state, _ = self.engine.respond(message, state)
-        return Answer(session_id=session_id, answer=reply.text(), citations=reply.citations,
-                      tool_calls=reply.tool_calls, refused=reply.refused, intent=reply.intent,
-                      follow_up=list(dict.fromkeys(reply.follow_up))[:5], engine="rules", state=new_state)
+        rules = Answer(session_id=session_id, answer=reply.text(), citations=reply.citations,
+                       tool_calls=reply.tool_calls, refused=reply.refused, intent=reply.intent,
+                       follow_up=list(dict.fromkeys(reply.follow_up))[:5], engine="rules", state=new_state)
+        if not self.settings.llm_enabled or reply.refused or reply.intent in ("smalltalk", "checklist"):
+            return rules
+        from assistant.agent import LLMAgent, describe_failure
+
+        try:
+            result = LLMAgent(self.settings, self.searcher).answer(message, turns or [], new_state.get("profile", {}))
+        except Exception as exc:  # endpoint down, timeout, rate limit, malformed tool call, guard failure
+            log.warning("LLM answer not used (%s: %s); rules engine answered", describe_failure(exc), str(exc)[:200])
+            return rules
+        return rules.model_copy(update={"answer": result.answer, "citations": result.citations or rules.citations,
+                                        "tool_calls": result.tool_calls, "engine": "llm"})
 
     def session(self, session_id: str) -> dict | None:
         return self.store.session(self.validate_session_id(session_id) or "")

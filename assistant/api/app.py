@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
@@ -26,7 +27,18 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
                warm: bool = True) -> FastAPI:
     settings = settings or get_settings()
     service = service or AssistantService(settings)
-    app = FastAPI(title="OPC Assistant 盐城OPC创业助手", version="0.1.0", description=DESCRIPTION)
+    from assistant.mcp_server import build_server
+
+    mcp_server = build_server(service)
+    mcp_app = mcp_server.streamable_http_app(streamable_http_path="/", stateless_http=True, json_response=True,
+                                             host=settings.host)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        async with mcp_server.session_manager.run():
+            yield
+
+    app = FastAPI(title="OPC Assistant 盐城OPC创业助手", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.service = service
     app.state.metrics = Metrics()
     app.state.staff_token, app.state.staff_token_generated = staff_token(settings)
@@ -49,6 +61,8 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
 
     for r in (health, chat, search, tools, sessions, openai_compat, cases, admin, policies):
         app.include_router(r.router)
+
+    app.mount("/mcp", mcp_app)  # the same tools over MCP streamable HTTP
 
     @app.get("/", include_in_schema=False)
     async def root():
