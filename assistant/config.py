@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     llm_model: str = "deepseek-chat"
     llm_timeout_s: float = 20.0
 
+    db_busy_timeout_s: float = 15.0
     max_message_chars: int = 2000
     max_body_bytes: int = 65536
 

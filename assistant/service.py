@@ -60,7 +60,7 @@ class AssistantService:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = Store(self.settings.db_url)
+                    self._store = Store(self.settings.db_url, self.settings.db_busy_timeout_s)
         return self._store
 
     def reindex(self) -> Index:

@@ -30,11 +30,11 @@ def new_session_id() -> str:
 
 
 class Store:
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_timeout_s: float = 15.0):
         self.url = url
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
+            kwargs["connect_args"] = {"timeout": busy_timeout_s, "check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             @event.listens_for(self.engine, "connect")
@@ -43,7 +43,7 @@ class Store:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=15000")
+                cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
                 cur.close()
         self._lock = threading.Lock()
         self._migrated = False
