@@ -66,7 +66,8 @@ def eval_cases(ctx: typer.Context,
                report: str = typer.Option("evals/out", "--report", help="结果与报告目录"),
                gate: bool = typer.Option(True, "--gate/--no-gate", help="与 evals/baseline.json 比较，回退则失败"),
                update_baseline: bool = typer.Option(False, "--update-baseline", help="用本次结果更新基线"),
-               category: Optional[str] = typer.Option(None, "--category", help="只跑某一类")) -> None:
+               category: Optional[str] = typer.Option(None, "--category", help="只跑某一类"),
+               judge: bool = typer.Option(False, "--judge", help="配置了大模型时，附加大模型评审分（仅报告）")) -> None:
     """运行黄金用例：写 results.jsonl、summary.json、report.md/html，并按基线把关。"""
     if ctx.invoked_subcommand is not None:
         return
@@ -86,7 +87,15 @@ def eval_cases(ctx: typer.Context,
     with Progress(TextColumn("评测"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console) as bar:
         task = bar.add_task("cases", total=len(cases))
-        results, summary = runner.run(ask, cases, progress=lambda i, n: bar.update(task, completed=i))
+        judge_model = None
+        if judge:
+            from assistant.config import get_settings
+            from evals.judge import Judge
+
+            judge_model = Judge(get_settings()) if get_settings().llm_enabled else None
+            if judge_model is None:
+                console.print("[yellow]未配置大模型（OPENAI_API_KEY），跳过评审分[/yellow]")
+        results, summary = runner.run(ask, cases, progress=lambda i, n: bar.update(task, completed=i), judge=judge_model)
     baseline_path = runner.BASELINE
     problems: list[str] = []
     if gate and baseline_path.exists() and not update_baseline and not category:

@@ -69,7 +69,7 @@ def over_http(url: str) -> Ask:
     return ask
 
 
-def run_case(case: EvalCase, ask: Ask) -> dict:
+def run_case(case: EvalCase, ask: Ask, judge=None) -> dict:
     sid, turns, users = None, [], []
     for turn in case.all_turns():
         users.append(turn.q)
@@ -87,7 +87,9 @@ def run_case(case: EvalCase, ask: Ask) -> dict:
                       "tool_calls": [{"name": t["name"], "arguments": t["arguments"]} for t in ans.get("tool_calls", [])],
                       "refused": ans.get("refused"), "intent": ans.get("intent"), "engine": ans.get("engine"),
                       "checks": checks, "unsupported_numbers": unsupported(ans, users) if ans.get("answer") else [],
-                      "latency_ms": round(elapsed, 2), "_raw_tools": ans.get("tool_calls", [])})
+                      "latency_ms": round(elapsed, 2), "_raw_tools": ans.get("tool_calls", []),
+                      "judge_score": judge.score(turn.q, ans.get("answer", ""), ans.get("citations") or [])
+                      if judge and ans.get("answer") and not ans.get("refused") else None})
     passed = all(c["ok"] for t in turns for c in t["checks"])
     return {"id": case.id, "category": case.category, "passed": passed, "turns": turns}
 
@@ -138,14 +140,17 @@ def metrics(results: list[dict]) -> dict:
         "refusal_recall": round(sum(1 for t in refuse_expected if t["refused"]) / (len(refuse_expected) or 1), 4),
         "false_refusal_rate": round(sum(1 for t in not_refuse if t["refused"]) / (len(not_refuse) or 1), 4),
         "latency_ms_p50": _pct(lat, 0.5), "latency_ms_p95": _pct(lat, 0.95),
+        "llm_judge_mean": (round(statistics.mean(js), 2) if (js := [t["judge_score"] for t in turns
+                                                                   if t.get("judge_score")]) else None),
     }
 
 
-def run(ask: Ask, cases: list[EvalCase] | None = None, progress: Callable[[int, int], None] | None = None) -> tuple[list[dict], dict]:
+def run(ask: Ask, cases: list[EvalCase] | None = None, progress: Callable[[int, int], None] | None = None,
+        judge=None) -> tuple[list[dict], dict]:
     cases = cases if cases is not None else load_cases()
     results = []
     for i, case in enumerate(cases, 1):
-        results.append(run_case(case, ask))
+        results.append(run_case(case, ask, judge))
         if progress:
             progress(i, len(cases))
     return results, metrics(results)
@@ -189,7 +194,8 @@ def write_report(results: list[dict], summary: dict, out: Path, problems: list[s
 METRIC_LABELS = [("pass_rate", "通过率"), ("retrieval_hit_at_3", "引用命中@3"), ("retrieval_mrr", "引用MRR"),
                  ("citation_precision", "引用精确率"), ("citation_recall", "引用召回率"), ("tool_accuracy", "工具调用准确率"),
                  ("unsupported_number_rate", "无出处数字比例（目标0）"), ("refusal_recall", "拒答召回率"),
-                 ("false_refusal_rate", "误拒率"), ("latency_ms_p50", "延迟p50（ms）"), ("latency_ms_p95", "延迟p95（ms）")]
+                 ("false_refusal_rate", "误拒率"), ("latency_ms_p50", "延迟p50（ms）"), ("latency_ms_p95", "延迟p95（ms）"),
+                 ("llm_judge_mean", "大模型评审均分（仅参考，不把关）")]
 
 
 def _markdown(results, s, problems) -> str:

