@@ -14,19 +14,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from evals.runner import percentile
+
 RESULTS = Path(__file__).parent / "results"
 console = Console(width=150)
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    return round(s[min(len(s) - 1, int(round(q * (len(s) - 1))))], 2)
-
-
 def summary(values: list[float]) -> dict:
-    return {"n": len(values), "p50": pct(values, 0.5), "p95": pct(values, 0.95), "p99": pct(values, 0.99),
+    return {"n": len(values), "p50": percentile(values, 0.5), "p95": percentile(values, 0.95),
+            "p99": percentile(values, 0.99),
             "mean": round(statistics.mean(values), 2) if values else 0.0}
 
 

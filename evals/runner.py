@@ -94,7 +94,7 @@ def run_case(case: EvalCase, ask: Ask, judge=None) -> dict:
     return {"id": case.id, "category": case.category, "passed": passed, "turns": turns}
 
 
-def _pct(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     s = sorted(values)
@@ -139,7 +139,7 @@ def metrics(results: list[dict]) -> dict:
         "unsupported_number_rate": round(sum(1 for t in answered if t["unsupported_numbers"]) / (len(answered) or 1), 4),
         "refusal_recall": round(sum(1 for t in refuse_expected if t["refused"]) / (len(refuse_expected) or 1), 4),
         "false_refusal_rate": round(sum(1 for t in not_refuse if t["refused"]) / (len(not_refuse) or 1), 4),
-        "latency_ms_p50": _pct(lat, 0.5), "latency_ms_p95": _pct(lat, 0.95),
+        "latency_ms_p50": percentile(lat, 0.5), "latency_ms_p95": percentile(lat, 0.95),
         "llm_judge_mean": (round(statistics.mean(js), 2) if (js := [t["judge_score"] for t in turns
                                                                    if t.get("judge_score")]) else None),
     }

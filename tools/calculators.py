@@ -3,26 +3,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from tools.money import parse_amount, pct, yuan
+from tools.money import Money, Monies, pct, yuan
 from tools.result import Cap, Reading, Step, ToolResult, base_result
 from tools.rules import policy_book
 
-Money = float
 Level = Literal["国家级", "省级"]
-
-
-def _money(v):
-    return None if v is None else parse_amount(v)
-
-
-def _money_list(v):
-    if v is None:
-        return v
-    if isinstance(v, (str, int, float)):
-        v = [v]
-    return [parse_amount(x) for x in v]
 
 
 class _In(BaseModel):
@@ -31,16 +18,9 @@ class _In(BaseModel):
 
 # --- 第一条 算力券 -----------------------------------------------------------------------------------
 class VoucherIn(_In):
-    annual_spend: list[Money] = Field(..., min_length=1, max_length=3, description="第1–3年实际算力使用费用（元），按年份顺序")
+    annual_spend: Monies = Field(..., min_length=1, max_length=3, description="第1–3年实际算力使用费用（元），按年份顺序")
 
-    _v = field_validator("annual_spend", mode="before")(_money_list)
 
-    @field_validator("annual_spend")
-    @classmethod
-    def _non_negative(cls, v):
-        if any(x < 0 for x in v):
-            raise ValueError("费用不能为负数")
-        return v
 
 
 def compute_voucher_subsidy(inp: VoucherIn) -> ToolResult:
@@ -61,17 +41,10 @@ def compute_voucher_subsidy(inp: VoucherIn) -> ToolResult:
 
 # --- 第二条 数据产品采购 -------------------------------------------------------------------------------
 class DataPurchaseIn(_In):
-    contract_amounts: list[Money] = Field(..., min_length=1, max_length=200, description="同一年度内每笔采购合同金额（元）")
+    contract_amounts: Monies = Field(..., min_length=1, max_length=200, description="同一年度内每笔采购合同金额（元）")
     related_party: bool | None = Field(None, description="卖方是否为关联方（关联方采购不支持）")
 
-    _v = field_validator("contract_amounts", mode="before")(_money_list)
 
-    @field_validator("contract_amounts")
-    @classmethod
-    def _positive(cls, v):
-        if any(x < 0 for x in v):
-            raise ValueError("合同金额不能为负数")
-        return v
 
 
 def compute_data_purchase_subsidy(inp: DataPurchaseIn) -> ToolResult:
@@ -105,7 +78,6 @@ class ListingIn(_In):
     listing_fee: Money = Field(..., ge=0, description="挂牌服务费用（元）")
     first_listing: bool | None = Field(None, description="是否首次在省数据交易所盐城专版挂牌")
 
-    _v = field_validator("listing_fee", mode="before")(_money)
 
 
 def compute_listing_subsidy(inp: ListingIn) -> ToolResult:
@@ -134,7 +106,6 @@ class CappedIn(_In):
     adopters: int | None = Field(None, ge=0, description="数据集被多少家非关联企业用于大模型研发（数据集开发）")
     cost: Money | None = Field(None, ge=0, description="相关费用（元），例如模型评测费用、平台建设费用")
 
-    _v = field_validator("cost", mode="before")(_money)
 
 
 def compute_capped_support(inp: CappedIn) -> ToolResult:
@@ -188,16 +159,9 @@ def compute_community_rating_award(inp: RatingIn) -> ToolResult:
 
 # --- 第五条 社区公共基础设施 ---------------------------------------------------------------------------
 class InfrastructureIn(_In):
-    investments: list[Money] = Field(..., min_length=1, max_length=100, description="同一年度内各项实际投资额（元）")
+    investments: Monies = Field(..., min_length=1, max_length=100, description="同一年度内各项实际投资额（元）")
 
-    _v = field_validator("investments", mode="before")(_money_list)
 
-    @field_validator("investments")
-    @classmethod
-    def _non_negative(cls, v):
-        if any(x < 0 for x in v):
-            raise ValueError("投资额不能为负数")
-        return v
 
 
 def compute_infrastructure_subsidy(inp: InfrastructureIn) -> ToolResult:
@@ -286,7 +250,6 @@ def compute_living_subsidy(inp: LivingIn) -> ToolResult:
 class RentalIn(_In):
     monthly_rent: Money = Field(..., ge=0, description="人才租赁房（市场同类房产）月租金（元）")
 
-    _v = field_validator("monthly_rent", mode="before")(_money)
 
 
 def compute_rental_relief(inp: RentalIn) -> ToolResult:
@@ -344,7 +307,6 @@ class LoanIn(_In):
     amount: Money = Field(..., gt=0, description="拟贷款金额（元）")
     years: float | None = Field(None, gt=0, le=30, description="贷款期限（年）")
 
-    _v = field_validator("amount", mode="before")(_money)
 
 
 def check_guaranteed_loan(inp: LoanIn) -> ToolResult:
@@ -372,7 +334,6 @@ class InterestIn(_In):
     interest_paid: Money | None = Field(None, ge=0, description="当年实际支付的利息（元），补贴不超过实付利息")
     years: int = Field(1, ge=1, le=10, description="申请补贴的年数（原则上不超过3年）")
 
-    _v = field_validator("principal", "interest_paid", mode="before")(_money)
 
 
 def compute_interest_subsidy(inp: InterestIn) -> ToolResult:
@@ -405,7 +366,6 @@ class EventIn(_In):
     in_yancheng: bool | None = Field(None, description="是否在盐举办")
     filed_and_approved: bool | None = Field(None, description="是否经报备同意")
 
-    _v = field_validator("approved_total_investment", mode="before")(_money)
 
 
 def compute_event_support(inp: EventIn) -> ToolResult:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from tools.money import parse_amount, yuan
+from tools.money import Money
+from tools.money import yuan
 from tools.result import Article, ConditionCheck, Step, ToolResult
 from tools.rules import policy_book
 
@@ -75,13 +76,9 @@ class CommunityIn(BaseModel):
     has_free_service_package: bool | None = Field(None, description="是否提供免费公共服务包")
     scenarios_per_year: int | None = Field(None, ge=0, description="每年挖掘应用场景（个）")
     scenarios_landed: int | None = Field(None, ge=0, description="促成场景落地（个）")
-    orders_yuan: float | None = Field(None, ge=0, description="每年对接商业订单总额（元）")
+    orders_yuan: Money | None = Field(None, description="每年对接商业订单总额（元）")
     events_per_year: int | None = Field(None, ge=0, description="每年组织活动（场）")
 
-    @field_validator("orders_yuan", mode="before")
-    @classmethod
-    def _money(cls, v):
-        return None if v is None else parse_amount(v)
 
 
 def _fmt(field: str, value) -> str:

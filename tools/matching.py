@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from tools import calculators as calc
 from tools.eligibility import ScopeIn, check_scope
-from tools.money import parse_amount
+from tools.money import Money, Monies
 from tools.result import ConditionCheck, ToolResult
 from tools.rules import policy_book
 
@@ -31,25 +31,15 @@ class Profile(BaseModel):
     first_social_insurance_in_yancheng: bool | None = Field(None, description="是否首次在盐参保并正常缴费")
     district: str | None = Field(None, max_length=50, description="企业所在区县")
     role: Literal["创始人", "高管", "员工", "社区运营方", "高校"] | None = Field(None, description="身份")
-    annual_compute_spend: list[float] | None = Field(None, max_length=3, description="每年算力费用（元）")
-    data_contracts: list[float] | None = Field(None, max_length=50, description="数据产品采购合同金额（元）")
+    annual_compute_spend: Monies | None = Field(None, max_length=3, description="每年算力费用（元）")
+    data_contracts: Monies | None = Field(None, max_length=50, description="数据产品采购合同金额（元）")
     house_area_sqm: float | None = Field(None, gt=0, le=100000, description="拟购新建商品房面积（平方米）")
-    monthly_rent: float | None = Field(None, ge=0, description="人才租赁房月租金（元）")
-    loan_amount: float | None = Field(None, gt=0, description="拟申请创业担保贷款（元）")
+    monthly_rent: Money | None = Field(None, description="人才租赁房月租金（元）")
+    loan_amount: Money | None = Field(None, gt=0, description="拟申请创业担保贷款（元）")
     plans: list[str] = Field(default_factory=list, max_length=20,
                              description="计划或已有的事项：算力、数据、模型、场景、大赛、活动、贷款、买房、租房、融资")
 
-    @field_validator("annual_compute_spend", "data_contracts", mode="before")
-    @classmethod
-    def _amounts(cls, v):
-        if v is None:
-            return v
-        return [parse_amount(x) for x in (v if isinstance(v, list) else [v])]
 
-    @field_validator("monthly_rent", "loan_amount", mode="before")
-    @classmethod
-    def _amount(cls, v):
-        return None if v is None else parse_amount(v)
 
 
 class MatchItem(BaseModel):

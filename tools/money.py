@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 import cn2an
+from pydantic import BeforeValidator, NonNegativeFloat
 
 RE_NUM = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 UNITS = {"亿": 100_000_000, "万": 10_000, "千": 1_000, "k": 1_000, "K": 1_000, "w": 10_000, "W": 10_000}
@@ -46,3 +48,20 @@ def yuan(amount: float | None) -> str:
 def pct(rate: float) -> str:
     v = rate * 100
     return f"{v:g}%"
+
+
+def _money(v):
+    return None if v is None else parse_amount(v)
+
+
+def _money_list(v):
+    if v is None:
+        return v
+    if isinstance(v, (str, int, float)):
+        v = [v]
+    return [parse_amount(x) for x in v]
+
+
+# Amounts as users write them (50万, 五十万, 1,500,000元), parsed before validation; never negative.
+Money = Annotated[NonNegativeFloat, BeforeValidator(_money)]
+Monies = Annotated[list[NonNegativeFloat], BeforeValidator(_money_list)]

@@ -109,7 +109,8 @@ def _chat_tab(service: AssistantService) -> None:
             n = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
             answer_no = (n + 1) // 2 - 1
             turn = tids[answer_no] if 0 <= answer_no < len(tids) else None
-            service.feedback(sid, turn, bool(data.liked), None)
+            helpful = data.liked is True or data.liked in ("有用", "Like")
+            service.feedback(sid, turn, helpful, None if isinstance(data.liked, bool) else str(data.liked))
 
         chatbot.like(on_like, [session, turn_ids], None)
 
