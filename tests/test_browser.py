@@ -43,6 +43,25 @@ def test_chat_page_answers_with_a_citation(page, output_dir):
     page.screenshot(path=str(output_dir / "chat.png"), full_page=True)
 
 
+def test_feedback_button_stores_not_helpful(page, server, staff_headers):
+    import httpx
+
+    before = len(httpx.get(server.url + "/api/admin/feedback", headers=staff_headers).json()["feedback"])
+    page.locator("#chat-input textarea").fill("算力券怎么补")
+    page.locator("#chat-send").click()
+    page.locator("#chatbot").get_by_text("100%", exact=False).first.wait_for()
+    page.locator("button.follow-up:visible").first.wait_for()  # the answer is complete
+    page.locator("#chatbot").hover()
+    # Gradio labels the thumbs in the browser's language: 踩/赞 under zh-CN, Dislike/Like otherwise
+    page.locator("#chatbot button[aria-label='踩'], #chatbot button[aria-label='Dislike']").last.click()
+    for _ in range(50):
+        rows = httpx.get(server.url + "/api/admin/feedback", headers=staff_headers).json()["feedback"]
+        if len(rows) > before:
+            break
+        page.wait_for_timeout(200)
+    assert rows[-1]["helpful"] is False and rows[-1]["turn_id"]
+
+
 def test_calculator_lists_matched_benefits(page, output_dir):
     page.get_by_role("tab", name="政策计算器").click()
     page.locator("#calc-age input").fill("28")

@@ -62,7 +62,7 @@ def _chat_tab(service: AssistantService) -> None:
         session = gr.State(None)
         turn_ids = gr.State([])
         follow_state = gr.State([])
-        chatbot = gr.Chatbot(label="对话", height=520, elem_id="chatbot", feedback_options=("有用", "没用"),
+        chatbot = gr.Chatbot(label="对话", height=520, elem_id="chatbot", feedback_options=("Like", "Dislike"),
                              placeholder="您好！可以问政策、算补贴、查办事清单。")
         with gr.Row():
             box = gr.Textbox(placeholder="请输入问题，例如：硕士来盐城每月生活补贴多少？", show_label=False, scale=5,
