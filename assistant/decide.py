@@ -53,30 +53,30 @@ def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
         annual = _annual(s, state)
         p.focus_year = s.nth_year if not s.annual else None
         if not annual:
-            p.missing.append("请告诉我每年实际算力使用费用，例如“第一年50万，第二年80万”。")
+            p.missing.append("请告诉我您每年的实际算力使用费用，例如“第一年50万，第二年80万”。")
         else:
             years = sorted(annual)
             if years != list(range(1, years[-1] + 1)):
                 gap = next(y for y in range(1, years[-1]) if y not in annual)
-                p.missing.append(f"第{gap}年的实际算力使用费用是多少？")
+                p.missing.append(f"您第{gap}年的实际算力使用费用是多少？")
             else:
                 p.tool, p.arguments = "compute_voucher_subsidy", {"annual_spend": [annual[y] for y in years]}
                 if s.nth_year and s.nth_year not in annual:
-                    p.missing.append(f"第{s.nth_year}年的实际算力使用费用是多少？")
+                    p.missing.append(f"您第{s.nth_year}年的实际算力使用费用是多少？")
     elif topic == "data_purchase":
         if s.amounts:
             p.tool, p.arguments = "compute_data_purchase_subsidy", {"contract_amounts": s.amounts}
             if s.related_party is not None:
                 p.arguments["related_party"] = s.related_party
         else:
-            p.missing.append("每笔数据采购合同金额是多少？卖方是否为非关联方？")
+            p.missing.append("您每笔数据采购合同的金额是多少？卖方是否为非关联方？")
     elif topic == "data_listing":
         if amount is not None:
             p.tool, p.arguments = "compute_listing_subsidy", {"listing_fee": amount}
             if s.first_listing is not None:
                 p.arguments["first_listing"] = s.first_listing
         else:
-            p.missing.append("挂牌服务费用是多少？是否首次在省数据交易所盐城专版挂牌？")
+            p.missing.append("您的挂牌服务费用是多少？是否首次在省数据交易所盐城专版挂牌？")
     elif topic in CAPPED_ITEMS:
         p.tool, p.arguments = "compute_capped_support", {"item": topic}
         if topic == "dataset_development" and "adopters" in s.counts:
@@ -87,22 +87,22 @@ def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
         if s.level:
             p.tool, p.arguments = "compute_tiered_award", {"item": topic, "level": s.level}
         else:
-            p.missing.append("是国家级还是省级？")
+            p.missing.append("您的项目是国家级还是省级？")
     elif topic == "community_rating":
         if s.rating:
             p.tool, p.arguments = "compute_community_rating_award", {"rating": s.rating}
         else:
-            p.missing.append("年度评估是什么等次（优秀、良好、及格）？")
+            p.missing.append("您的社区年度评估是什么等次（优秀、良好、及格）？")
     elif topic == "community_infrastructure":
         if s.amounts:
             p.tool, p.arguments = "compute_infrastructure_subsidy", {"investments": s.amounts}
         else:
-            p.missing.append("当年公共基础设施的实际投资额是多少？")
+            p.missing.append("您当年公共基础设施的实际投资额是多少？")
     elif topic == "training_base":
         if s.trainees is not None:
             p.tool, p.arguments = "compute_training_base_award", {"trainees_per_year": s.trainees}
         else:
-            p.missing.append("实训基地一年的培训量是多少人次？")
+            p.missing.append("您的实训基地一年培训多少人次？")
     elif topic == "living_subsidy":
         degree = s.degree or profile.get("degree")
         args = {k: v for k, v in {"degree": degree, "age": s.age or profile.get("age"),
@@ -128,7 +128,7 @@ def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
         if rent is not None:
             p.tool, p.arguments = "compute_rental_relief", {"monthly_rent": rent}
         else:
-            p.missing.append("人才租赁房的月租金是多少？")
+            p.missing.append("您租的人才租赁房月租金是多少？")
     elif topic == "house_purchase":
         area = s.area_sqm or profile.get("area_sqm")
         if area:
@@ -151,7 +151,7 @@ def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
             if s.years:
                 p.arguments["years"] = s.years
         else:
-            p.missing.append("想贷多少？以个人（创业者）还是企业名义？")
+            p.missing.append("您想贷多少？以个人（创业者）还是企业名义？")
     elif topic == "interest_subsidy":
         principal = next((a for a in s.amounts if a != s.interest_paid), None)
         if principal is not None and s.lpr_percent:
@@ -163,16 +163,16 @@ def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
                 p.arguments["years"] = int(s.years)
         else:
             if principal is None:
-                p.missing.append("贷款本金是多少？")
+                p.missing.append("您的贷款本金是多少？")
             if not s.lpr_percent:
-                p.missing.append("同期贷款市场报价利率（LPR）是多少？请按贷款合同填写，例如“LPR 3.0%”。")
+                p.missing.append("您贷款合同上的同期贷款市场报价利率（LPR）是多少？例如“LPR 3.0%”。")
     elif topic == "event_support":
         if amount is not None:
             p.tool, p.arguments = "compute_event_support", {"approved_total_investment": amount}
             if s.level:
                 p.arguments["level"] = s.level
         else:
-            p.missing.append("活动核定总投入是多少？是否经报备同意、在盐举办？")
+            p.missing.append("您的活动核定总投入是多少？是否经报备同意、在盐举办？")
     elif topic == "competition_award":
         if s.prize and s.competition:
             p.tool, p.arguments = "compute_competition_award", {"competition": s.competition, "prize": s.prize}
@@ -180,9 +180,9 @@ def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
                 p.arguments["landed_in_yancheng"] = s.landed_in_yancheng
         else:
             if not s.competition:
-                p.missing.append("是哪个大赛（国家创新创业大赛、江苏省科技创业大赛、江苏人才创新创业大赛）？")
+                p.missing.append("您参加的是哪个大赛（国家创新创业大赛、江苏省科技创业大赛、江苏人才创新创业大赛）？")
             if not s.prize:
-                p.missing.append("获得几等奖？")
+                p.missing.append("您获得的是几等奖？")
     elif topic == "scope":
         district = s.district or profile.get("district")
         if district:
@@ -199,5 +199,5 @@ def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
             args["orders_yuan"] = s.orders_yuan
         p.tool, p.arguments = "check_community_recognition", args
         if not args:
-            p.missing.append("请提供社区的情况，例如办公面积、工位数、专兼职服务人员、入孵企业数量。")
+            p.missing.append("请提供您社区的情况，例如办公面积、工位数、专兼职服务人员、入孵企业数量。")
     return p

@@ -99,9 +99,24 @@ def _chat_tab(service: AssistantService) -> None:
         outputs = [chatbot, session, turn_ids, box, follow_state, *follow_btns]
         send.click(respond, [box, chatbot, session, turn_ids], outputs)
         box.submit(respond, [box, chatbot, session, turn_ids], outputs)
+        send_flag = gr.State(False)
+
+        def pick(f, i):
+            text = f[i] if i < len(f) else ""
+            asks_user = "您" in text or text.startswith("请")  # the assistant's own questions address the user as 您
+            # a question put to the user goes into the box to be answered; a suggested question is sent
+            return gr.update(value="" if asks_user else text,
+                             placeholder=text if asks_user else "请输入问题，例如：硕士来盐城每月生活补贴多少？"), not asks_user
+
+        def maybe_respond(flag, message, history, sid, tids):
+            if not flag:
+                yield (gr.skip(),) * len(outputs)
+                return
+            yield from respond(message, history, sid, tids)
+
         for i, b in enumerate(follow_btns):
-            b.click(lambda f, i=i: f[i] if i < len(f) else "", follow_state, box).then(
-                respond, [box, chatbot, session, turn_ids], outputs)
+            b.click(lambda f, i=i: pick(f, i), follow_state, [box, send_flag]).then(
+                maybe_respond, [send_flag, box, chatbot, session, turn_ids], outputs)
 
         def on_like(data: gr.LikeData, sid, tids):
             if not sid:
