@@ -39,6 +39,7 @@ class HybridSearcher:
     def __init__(self, index: Index):
         self.index = index
         self.sections = {(s.doc, s.label): s for s in text_sections(index.sections)}
+        self._chunk_pos = {c.id: i for i, c in enumerate(index.chunks)}
         self._vocab = set(index.bm25.vocab_dict.keys()) if getattr(index.bm25, "vocab_dict", None) else None
         df: Counter[str] = Counter()
         for s in self.sections.values():
@@ -58,8 +59,7 @@ class HybridSearcher:
         emb = self.index.embedder.embed_query([query])
         k = min(CANDIDATES, len(self.index.chunks))
         res = self.index.collection.query(query_embeddings=[list(map(float, emb[0]))], n_results=k)
-        pos = {c.id: i for i, c in enumerate(self.index.chunks)}
-        return [pos[i] for i in res["ids"][0] if i in pos]
+        return [self._chunk_pos[i] for i in res["ids"][0] if i in self._chunk_pos]
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         query = (query or "").strip()
