@@ -171,8 +171,15 @@ class RulesEngine:
             self._rule_topic("scope", reply)
         reply.follow_up.extend(p.missing)
         if topic == "community_check":
-            proc = policy_book().recognition_process
+            book = policy_book()
+            for cond in book.community_conditions:  # one citation per item of 三、基本条件
+                if not any(c.section == cond.section for c in reply.citations):
+                    reply.cite("guideline", cond.section, cond.quote, self.titles["guideline"])
+            proc = book.recognition_process
             reply.cite(proc.doc, proc.section, proc.quote, self.titles[proc.doc])
+            if result is not None:
+                todo = [c["condition"] for c in result["conditions"] if c["status"] == "不确定"][:3]
+                reply.follow_up.extend(f"请补充您社区的情况：{t}" for t in todo)
         if not p.missing:
             reply.follow_up.extend(self._suggestions(topic))
 

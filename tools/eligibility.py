@@ -92,9 +92,9 @@ def check_community_recognition(inp: CommunityIn) -> ToolResult:
         if cond.any_of:
             values = [(a, getattr(inp, a.field)) for a in cond.any_of]
             if any(v is not None and v >= a.min for a, v in values):
-                status, note = True, "；".join(f"{a.text.split('不少于')[0]}{_fmt(a.field, v)}" for a, v in values if v is not None)
+                status, note = True, "；".join(f"{a.label}{_fmt(a.field, v)}" for a, v in values if v is not None)
             elif all(v is not None for _, v in values):
-                status, note = False, "；".join(f"{a.text.split('不少于')[0]}{_fmt(a.field, v)}" for a, v in values)
+                status, note = False, "；".join(f"{a.label}{_fmt(a.field, v)}" for a, v in values)
             else:
                 status, note = None, "未提供"
         elif cond.required:
@@ -116,7 +116,8 @@ def check_community_recognition(inp: CommunityIn) -> ToolResult:
         amount=None, max_amount=first.caps["total"], kind="up_to", eligible=eligible, reason=reason,
         conditions=checks,
         breakdown=[Step(label="首次认定为市级OPC社区后", formula=f"最高{yuan(first.caps['total'])}（第四条）")],
-        article=Article(doc="guideline", section="三、基本条件", quote=book.community_conditions[0].quote),
+        article=Article(doc="guideline", section=book.community_conditions[0].section,
+                        quote=book.community_conditions[0].quote),
         responsible=process.responsible, caveats=[book.meta.draft_notice,
                                                   "认定由市发改委组织专家论证和现场核实，经集体研究、公示等程序确定。"],
     )

@@ -68,6 +68,7 @@ class AnyOf(BaseModel):
     field: str
     min: float
     text: str
+    label: str
 
 
 class CommunityCondition(BaseModel):
