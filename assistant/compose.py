@@ -3,7 +3,7 @@ Every number written here comes from a tool result, a quoted article, or the use
 from __future__ import annotations
 
 from tools.money import yuan
-from tools.rules import Benefit, policy_book
+from tools.rules import Benefit
 
 DRAFT = "（本政策为征求意见稿，金额以正式印发版本为准。）"
 
@@ -116,11 +116,3 @@ def refusal(reason: str, nearby: list[str], department: str | None = None) -> st
         lines.append("")
         lines.append(department)
     return "\n".join(lines)
-
-
-def draft_needed(text: str) -> bool:
-    return "元" in text and DRAFT not in text
-
-
-def meta_draft_notice() -> str:
-    return policy_book().meta.draft_notice

@@ -142,10 +142,6 @@ def build_checklist(entity_type: EntityType | None, done: list[str] | None = Non
                      notice=book.notice, principle=book.principle, steps=steps, next_benefits=nxt)
 
 
-def step_detail(step_id: str, entity_type: EntityType | None) -> StepOut:
-    return next(s for s in build_checklist(entity_type).steps if s.id == step_id)
-
-
 class ChecklistIn(BaseModel):
     model_config = {"extra": "forbid"}
     entity_type: EntityType | None = Field(None, description="不填则列出各类主体的材料；llc_single 一人有限公司、llc_multi 多个股东的有限公司、individual 个体工商户")

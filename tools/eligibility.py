@@ -1,8 +1,6 @@
 """Eligibility checks: each condition met / to do / unknown (已满足 / 待完善 / 不确定), never a guess."""
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from tools.money import Money
@@ -122,5 +120,3 @@ def check_community_recognition(inp: CommunityIn) -> ToolResult:
                                                   "认定由市发改委组织专家论证和现场核实，经集体研究、公示等程序确定。"],
     )
 
-
-Verdict = Literal["已满足", "待完善", "不确定"]
