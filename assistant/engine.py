@@ -31,6 +31,7 @@ FOLLOW_TOPIC_SLOTS = {"compute_voucher": ("annual", "amounts", "nth_year"), "liv
                       "community_rating": ("rating",), "data_listing": ("amounts",)}
 ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}(多少|几万|金额|标准|怎么算)"
                              r"|(多少|几万).{0,4}(奖励|补贴|补助|奖金)")
+REMEMBERED_TOPICS = set(TOPIC_BENEFIT) | set(RULE_TOPICS) | {"scope"}  # what "那…呢" can continue
 TAX_NEARBY = [
     ("action-plan", "（五）完善OPC社区服务", "为OPC新设企业提供登记注册、银行开户、税务登记等事项“一窗受理、一网通办”服务"),
     ("guideline", "三、基本条件（五）公共服务", "为OPC社区入驻企业提供最长2年的免费公共服务包，涵盖财务代账、税务申报、法律咨询及专利申报等"),
@@ -102,7 +103,7 @@ class RulesEngine:
         else:
             self._policy_qa(u, reply)
 
-        if topic and topic in TOPIC_BENEFIT | RULE_TOPICS.keys() | {"scope"}:
+        if topic in REMEMBERED_TOPICS:
             state["last_topic"] = topic
         state["last_intent"] = reply.intent
         if u.injection:
@@ -120,9 +121,8 @@ class RulesEngine:
         if last:
             wanted = FOLLOW_TOPIC_SLOTS.get(last, ())
             has_slot = any(getattr(u.slots, k) not in (None, [], {}) for k in wanted)
-            if u.hypothetical or u.correction or has_slot or len(u.text) <= 8:
-                if has_slot or u.hypothetical or u.correction:
-                    return last
+            if has_slot or u.hypothetical or u.correction:
+                return last
         for slot, topic in SLOT_TOPIC:
             if getattr(u.slots, slot) is not None:
                 if slot == "area_sqm" and re.search(r"社区|办公|工位|场地", u.text):

@@ -12,7 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict
 
 from assistant.index import Index
-from assistant.ingest import Section, text_sections
+from assistant.ingest import RE_ARTICLE, RE_ITEM, Section, text_sections
 from assistant.segment import expand_query, tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -21,7 +21,7 @@ WEIGHTS = {"bm25": 1.0, "dense": 0.8}  # BM25 is the stronger single method on t
 CANDIDATES = 30
 QUOTE_MAX = 300
 CLAUSE_WINDOW = 120
-RE_LEAD_LABEL = re.compile(r"^(第[一二三四五六七八九十百]+条|（[一二三四五六七八九十]+）[^：:。，]{0,20}[：:。])\s*")
+RE_LEAD_LABEL = re.compile(rf"^({RE_ARTICLE.pattern[1:]}|{RE_ITEM.pattern[1:]}[^：:。，]{{0,20}}[：:。])\s*")
 RE_CLAUSE = re.compile(r"[^，；]*[，；]?")
 
 

@@ -33,7 +33,8 @@ class AssistantService:
         self._searcher: HybridSearcher | None = None
         self._engine: RulesEngine | None = None
         self._store: Store | None = None
-        self._session_locks: dict[str, threading.Lock] = {}
+        # A fixed pool of locks striped by session id: turns of one session are serialized, memory stays bounded.
+        self._session_locks = [threading.Lock() for _ in range(64)]
 
     # --- knowledge -------------------------------------------------------------------------------
     @property
@@ -96,8 +97,7 @@ class AssistantService:
         return session_id
 
     def _session_lock(self, session_id: str) -> threading.Lock:
-        with self._lock:
-            return self._session_locks.setdefault(session_id, threading.Lock())
+        return self._session_locks[hash(session_id) % len(self._session_locks)]
 
     def chat(self, message: str, session_id: str | None = None, persist: bool = True) -> Answer:
         t0 = time.perf_counter()
@@ -126,9 +126,10 @@ class AssistantService:
             except InvalidInput:
                 continue
         session_id = self.validate_session_id(session_id) or new_session_id()
-        answer = self._answer(last, session_id, state)
-        answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
-        answer.turn_id = self.store.save_turn(session_id, last, answer.model_dump(mode="json"), answer.state)
+        with self._session_lock(session_id):
+            answer = self._answer(last, session_id, state)
+            answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+            answer.turn_id = self.store.save_turn(session_id, last, answer.model_dump(mode="json"), answer.state)
         return answer
 
     def _answer(self, message: str, session_id: str, state: dict, turns: list[dict] | None = None) -> Answer:
