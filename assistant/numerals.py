@@ -23,7 +23,10 @@ RE_EN_NUMBER = re.compile(r"\b(?:zero|one|two|three|four|five|six|seven|eight|ni
                           r"forty|fifty|hundred|thousand|million|billion|half|double|twice|percent|dozen)\b", re.I)
 LABEL_ARTICLE = re.compile(r"第[〇零一二三四五六七八九十百]+条")
 LABEL_ORDINAL_YEAR = re.compile(r"第[一二三四五六七八九十]+年")
-LABEL_ITEM = re.compile(r"（[一二三四五六七八九十]+）|(?<![〇零一二两三四五六七八九十百千万亿])[一二三四五六七八九十]+、")
+LABEL_ITEM = re.compile(r"（[一二三四五六七八九十]+）")
+# Markdown and Chinese list markers at the start of a line, and 第一，第二： as ordinals of a list: not amounts.
+LIST_MARKER = re.compile(r"(?m)^[ \t>*-]*(?:\d{1,2}[.)](?=[ \t])|[一二三四五六七八九十]{1,2}、)"
+                         r"|第[一二三四五六七八九十]{1,2}(?=[，、：:])|(?:^|(?<=[。；，：\n]))[一二三四五六七八九十]是")
 MASK = "\ue000"
 
 
@@ -78,7 +81,7 @@ def find_numerals(text: str) -> list[Numeral]:
     """Numerals in already-normalized, placeholder-masked text. Labels (第九条, （五）) must be masked by the caller
     once they have been checked; fixed words (一人公司, 一次性) are not quantities."""
     found: list[Numeral] = []
-    t = mask(text, _fixed_phrase_spans(text))
+    t = mask(text, _fixed_phrase_spans(text) + [m.span() for m in LIST_MARKER.finditer(text)])
     for word in rules()["quantity_words"]:
         found += [Numeral(m.group(0), m.start()) for m in re.finditer(re.escape(word), t)]
     t = mask(t, [(n.at, n.at + len(n.text)) for n in found])

@@ -17,7 +17,7 @@ from tools.money import yuan
 
 RE_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 RE_TOOL_REF = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?((?:\.[A-Za-z_0-9]+)+)$")
-UNIT_AFTER = re.compile(r"^\s*[0-9万亿千百元块%％]")
+UNIT_AFTER = re.compile(r"^[ \t]*[0-9万亿千百元块%％]")
 DIGITISH = "0123456789.,"
 MONEY_KEYS = {"amount", "max_amount", "estimate"}
 

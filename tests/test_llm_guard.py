@@ -263,6 +263,14 @@ HONEST = [
            A("按第一条，第一年按实际使用费用的{{cite:measures/第一条#100%}}奖补，第二年{{cite:measures/第一条#70%}}，"
              "第三年{{cite:measures/第一条#50%}}，累计最高{{cite:measures/第一条#100万元}}。"),
            expect=["第一年按实际使用费用的100%奖补，第二年70%，第三年50%，累计最高100万元"], sections={"第一条"}),
+    honest("living-markdown-list", "我28岁，全日制硕士，生活补贴每月多少",
+           T("compute_living_subsidy", degree="硕士", age=28, full_time=True),
+           A("**结论**\n\n1. 每月{{compute_living_subsidy.breakdown.0.amount}}\n2. {{compute_living_subsidy.caps.0.value}}合计"
+             "{{compute_living_subsidy.amount}}\n\n**依据**：第九条\n\n**注意**：本政策为征求意见稿，“最高”不是承诺。"),
+           expect=["1. 每月2,000元\n2. 36个月合计72,000元"], sections={"第九条"}),
+    honest("voucher-chinese-list", VOUCHER_Q, T("compute_voucher_subsidy", annual_spend=[500000]),
+           A("一、结论：算力券第一年可得{{compute_voucher_subsidy.amount}}。\n二、依据：第一条。\n三、注意：同一项目按就高不重复执行。"),
+           expect=["第一年可得50万元"], sections={"第一条"}),
     honest("data-purchase-cite", "数据产品采购有什么支持", S("数据产品采购"),
            A("按第二条，采购非关联方数据产品，按每笔合同额最高{{cite:measures/第二条#30%}}给予最高"
              "{{cite:measures/第二条#30万元}}支持，每家每年最高{{cite:measures/第二条#200万元}}。"),
@@ -383,5 +391,45 @@ def test_honest_answers_come_through_with_their_figures(srv, llm, endpoint):
             wrong.append((case.id, missing, cited))
         if ans is not None:
             assert unsupported(ans, [case.q]) == [], case.id
+        else:
+            assert _footnote_sections(out["shown"]) == [c["section"] for c in out["citations"]], case.id
     assert len(HONEST) >= 20 and not wrong, wrong
     assert len(rejected) <= len(HONEST) // 20, f"falsely rejected on {endpoint}: {rejected}"
+
+
+# --- one deadline per answer -----------------------------------------------------------------------------------
+@pytest.fixture
+def slow_service(llm, service, tmp_path):
+    from assistant.config import Settings
+    from assistant.service import AssistantService
+
+    settings = Settings(data_dir=_DATA, database_url=f"sqlite:///{tmp_path / 'slow.sqlite3'}",
+                        openai_base_url=llm.base_url, openai_api_key="test-key", llm_model="scripted",
+                        llm_timeout_s=20, llm_deadline_s=2)
+    svc = AssistantService(settings)
+    svc._index, svc._searcher, svc._engine = service._index, service._searcher, service._engine
+    return svc
+
+
+def _timed(svc, question: str) -> tuple[object, float]:
+    t0 = time.monotonic()
+    ans = svc.chat(question)
+    return ans, time.monotonic() - t0
+
+
+def test_a_stalled_model_costs_the_deadline_not_the_http_timeout(llm, slow_service):
+    llm.per_turn({"sleep": 30, "content": "太慢了"})
+    ans, elapsed = _timed(slow_service, HOUSE_Q)
+    assert ans.engine == "rules" and ans.tool_calls[0].result["amount"] == 90000
+    assert elapsed < 2 + 8, elapsed  # deadline + the rules answer (margin for a busy machine); the stall is 30 s
+
+
+def test_many_slow_calls_and_the_retry_share_one_deadline(llm, slow_service):
+    # each call stays under the per-call timeout; a run is up to a dozen calls, plus the retry
+    llm.per_turn({"sleep": 1.2, **S("购房补贴")})
+    ans, elapsed = _timed(slow_service, HOUSE_Q)
+    assert ans.engine == "rules" and ans.tool_calls[0].result["amount"] == 90000
+    assert elapsed < 2 + 8, elapsed
+    calls = len(llm.requests)
+    time.sleep(2.5)  # the abandoned run stops at its next model call instead of carrying on in the background
+    assert len(llm.requests) <= calls + 1
