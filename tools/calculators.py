@@ -6,14 +6,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tools.money import Money, Monies, pct, yuan
+from tools.values import ToolInput
 from tools.result import Cap, Reading, Step, ToolResult, base_result
 from tools.rules import policy_book
 
 Level = Literal["国家级", "省级"]
 
 
-class _In(BaseModel):
-    model_config = {"extra": "forbid"}
+class _In(ToolInput):
+    pass
 
 
 # --- 第一条 算力券 -----------------------------------------------------------------------------------

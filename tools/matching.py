@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from tools import calculators as calc
 from tools.eligibility import ScopeIn, check_scope
 from tools.money import Money, Monies
+from tools.values import ToolInput
 from tools.result import ConditionCheck, ToolResult
 from tools.rules import policy_book
 
@@ -23,8 +24,7 @@ PLAN_BENEFITS = {
 }
 
 
-class Profile(BaseModel):
-    model_config = {"extra": "forbid"}
+class Profile(ToolInput):
     age: int | None = Field(None, ge=0, le=120, description="年龄（周岁）")
     degree: calc.Degree | None = Field(None, description="学历：博士、硕士、本科、技师班、专科、其他")
     full_time: bool | None = Field(None, description="是否全日制")

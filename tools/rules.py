@@ -93,9 +93,6 @@ class Meta(BaseModel):
     status: str
     valid_until: Any
     draft_notice: str
-    scope_direct: list[str]
-    scope_aliases: dict[str, str]
-    scope_reference: list[str]
 
 
 class PolicyBook(BaseModel):
