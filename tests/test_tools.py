@@ -289,3 +289,59 @@ def test_whole_numbers_are_read_strictly():
     for bad in ("thirty", "2.5", "3岁半"):
         with pytest.raises(ValueError):
             parse_int(bad)
+
+
+# --- calc CLI: any text in any argument gives a result or one Chinese line, never a traceback (item 12) ----
+from typer.testing import CliRunner  # noqa: E402
+
+from assistant.cli import app as cli_app  # noqa: E402
+
+VALID_ARGS = {
+    "compute_voucher_subsidy": {"annual_spend": "50万"}, "compute_data_purchase_subsidy": {"contract_amounts": "50万"},
+    "compute_listing_subsidy": {"listing_fee": "5万"}, "compute_capped_support": {"item": "model_filing"},
+    "compute_tiered_award": {"item": "pilot_lead", "level": "省级"}, "compute_community_rating_award": {"rating": "优秀"},
+    "compute_infrastructure_subsidy": {"investments": "100万"}, "compute_training_base_award": {"trainees_per_year": "1500"},
+    "compute_living_subsidy": {}, "compute_rental_relief": {"monthly_rent": "2000"}, "compute_house_subsidy": {"area_sqm": "90"},
+    "check_guaranteed_loan": {"borrower": "个人", "amount": "10万"},
+    "compute_interest_subsidy": {"principal": "100万", "lpr_percent": "3"},
+    "compute_event_support": {"approved_total_investment": "100万"},
+    "compute_competition_award": {"competition": "国家创新创业大赛", "prize": "一等奖"},
+    "check_scope": {"district": "盐都区"}, "check_community_recognition": {}, "get_checklist": {}, "match_policies": {},
+}
+FIELDS = [(tool, field) for tool, spec in TOOLS.items() for field in spec.json_schema().get("properties", {})]
+
+
+def _calc(tool: str, args: dict):
+    return CliRunner().invoke(cli_app, ["calc", tool, *[f"{k}={v}" for k, v in args.items()]])
+
+
+def test_every_tool_has_valid_cli_args():
+    assert set(VALID_ARGS) == set(TOOLS)
+    for tool, args in VALID_ARGS.items():
+        r = _calc(tool, args)
+        assert r.exit_code == 0, (tool, r.output)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(FIELDS), st.text(max_size=30) | st.from_regex(r"[0-9,，.万元亿;、 -]{1,20}", fullmatch=True))
+def test_calc_cli_never_prints_a_traceback(tool_field, text):
+    tool, field = tool_field
+    r = _calc(tool, {**VALID_ARGS[tool], field: text})
+    assert r.exception is None or isinstance(r.exception, SystemExit), (tool, field, text, r.exception)
+    assert r.exit_code in (0, 2), (tool, field, text, r.output)
+    assert "Traceback" not in r.output
+    if r.exit_code == 2:
+        lines = [x for x in r.stderr.splitlines() if x.strip()]
+        assert len(lines) == 1 and lines[0].startswith("输入有误") and re.search(r"[\u4e00-\u9fff]", lines[0])
+
+
+@pytest.mark.parametrize("args,says", [
+    (["compute_capped_support", "item=dataset_development", "adopters=three"], "adopters"),
+    (["compute_living_subsidy", "age=thirty"], "age"),
+    (["compute_interest_subsidy", "principal=100万", "lpr_percent=3", "years=2.5"], "years"),
+    (["compute_data_purchase_subsidy", "contract_amounts=50万", "related_party=maybe"], "related_party"),
+    (["compute_data_purchase_subsidy", "contract_amounts=1,000万,2,000万"], "有歧义"),
+])
+def test_calc_bad_values_name_the_field_and_exit_2(args, says):
+    r = CliRunner().invoke(cli_app, ["calc", *args])
+    assert r.exit_code == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -172,7 +172,7 @@ class ToolInput(BaseModel):
     """Base of every tool input: yes/no words and whole numbers are read with the shared vocabulary above, so
     "全日制", "首次" or "落地" mean yes, and "maybe", "thirty" or "2.5" (for a count) are input errors."""
 
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "allow_inf_nan": False}
 
     @field_validator("*", mode="before")
     @classmethod
