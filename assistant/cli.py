@@ -324,13 +324,19 @@ def _head(result: dict) -> str:
 def _print_match(result: dict) -> None:
     from tools.money import yuan
 
-    table = Table("政策", "条款", "判断", "估算/上限")
+    table = Table("政策", "条款", "判断", "估算/上限", "计入合计")
     for it in result["items"]:
-        est = yuan(it["estimate"]) if it["estimate"] is not None else (
-            f"最高{yuan(it['max_amount'])}" if it["max_amount"] else (it.get("amount_note") or "—"))
-        table.add_row(it["title"], it["section"], it["verdict"], est)
+        if it["estimate"] is not None:
+            est = ("最高" if it["kind"] == "up_to" else "") + yuan(it["estimate"])
+            est += f"（{it['amount_note']}）" if it.get("amount_note") else ""
+        else:
+            est = f"最高{yuan(it['max_amount'])}" if it["max_amount"] else (it.get("amount_note") or "按审核确定")
+        table.add_row(it["title"], it["section"], it["verdict"], est, "是" if it.get("in_total") else "否")
     console.print(table)
-    console.print(f"估算合计：{yuan(result['estimated_total'])}" + (f"（{result['total_note']}）" if result.get("total_note") else ""))
+    console.print(f"估算合计：{yuan(result['estimated_total'])}" + (f"（{result['total_note']}）" if result.get("total_note") else ""),
+                  soft_wrap=True)
+    for line in result.get("no_double", []):
+        console.print(f"  就高不重复：{line}", soft_wrap=True)
     for note in result.get("caveats", []):
         console.print(f"  [dim]{note}[/dim]")
 

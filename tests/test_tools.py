@@ -348,3 +348,67 @@ def test_calc_cli_never_prints_a_traceback(tool_field, text):
 def test_calc_bad_values_name_the_field_and_exit_2(args, says):
     r = CliRunner().invoke(cli_app, ["calc", *args])
     assert r.exit_code == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+# --- matching: only grants are summed; 就高不重复; benefits without an amount (items 3, 9, 10) -------------
+def test_match_never_adds_a_loan_to_the_money_received():
+    r = match_policies(Profile(age=30, degree="硕士", full_time="是", first_social_insurance_in_yancheng="是",
+                               district="盐都区", role="创始人", loan_amount="30万"))
+    items = {i.policy_id: i for i in r.items}
+    assert items["guaranteed_loan"].estimate == 300000 and not items["guaranteed_loan"].in_total
+    assert r.estimated_total == 72000 == sum(i.estimate for i in r.items if i.in_total)
+    assert r.total_covers == ["青年人才生活补贴"] and "创业担保贷款（贷款，需要归还）" in r.total_note
+
+
+def test_match_total_is_the_sum_of_the_grants_it_lists_and_rent_relief_is_not_cash():
+    r = match_policies(Profile(age=28, degree="博士", full_time=True, first_social_insurance_in_yancheng=True,
+                               district="亭湖区", role="创始人", annual_compute_spend=["30万"], house_area_sqm=90,
+                               monthly_rent=1500))
+    counted = {i.policy_id: i.estimate for i in r.items if i.in_total}
+    assert counted == {"living_subsidy": 108000, "compute_voucher": 300000, "house_purchase": 90000}
+    assert r.estimated_total == sum(counted.values())
+    assert next(i for i in r.items if i.policy_id == "talent_rental").nature == "in_kind"
+
+
+def test_match_no_double_names_the_award_that_applies_and_leaves_the_others_out():
+    r = match_policies(Profile(role="创始人", plans=["场景", "大赛"]))
+    group = {i.policy_id: i for i in r.items if i.policy_id in {"pilot_lead", "typical_case", "demonstration",
+                                                                 "competition_award"}}
+    assert set(group) == {"pilot_lead", "typical_case", "demonstration", "competition_award"}
+    assert "就高不重复" not in group["pilot_lead"].note
+    for pid in ("typical_case", "demonstration", "competition_award"):
+        assert "只取较高的“国家、省级场景重大试点牵头项目支持”（最高200万元）" in group[pid].note
+        assert not group[pid].in_total
+    assert len(r.no_double) == 1 and "只取“国家、省级场景重大试点牵头项目支持”" in r.no_double[0]
+
+
+def test_match_lists_benefits_without_an_amount_with_their_source():
+    r = match_policies(Profile(age=28))
+    unpriced = {i.policy_id: i for i in r.items if i.amount_note == "文件未规定金额"}
+    assert {k: (v.doc, v.section) for k, v in unpriced.items()} == {
+        "shanghai_zero_rent_desk": ("action-plan", "（九）创新场景跨域转化"),
+        "community_service_package": ("guideline", "三、基本条件（五）公共服务"),
+        "shared_model_tools": ("action-plan", "（二）推动模型工具共享")}
+    assert all(i.estimate is None and i.max_amount is None and not i.in_total for i in unpriced.values())
+
+
+def test_loan_cites_article_ten_and_invents_no_counter_guarantee():
+    r = run_tool("check_guaranteed_loan", {"borrower": "个人", "amount": "100000.01"})
+    text = " ".join(s["formula"] for s in r["breakdown"])
+    assert "需按经办机构要求提供反担保" not in text and "不适用“10万元以下免除反担保要求”" in text
+    assert r["article"]["section"] == "第十条" and "对10万元以下的创业担保贷款免除反担保要求" in r["article"]["quote"]
+    assert "后段" not in r["article"]["section"]
+    r = run_tool("check_guaranteed_loan", {"borrower": "个人", "amount": "10万"})
+    assert any("免除反担保要求" in s["formula"] for s in r["breakdown"])
+
+
+def test_data_purchase_rounding_shows_no_false_cap():
+    r = run_tool("compute_data_purchase_subsidy", {"contract_amounts": "1000000.01"})
+    assert r["amount"] == 300000 and "→" not in r["breakdown"][0]["formula"]
+
+
+def test_validity_defaults_to_today(monkeypatch):
+    monkeypatch.setenv("OPC_TODAY", "2026-11-29")
+    r = run_tool("compute_living_subsidy", {"degree": "硕士", "age": 30, "full_time": True,
+                                            "first_social_insurance_in_yancheng": True})
+    assert r["amount"] == 2000 * 26 and "2028年12月31日" in r["reason"] and "最新规定" in r["reason"]
