@@ -412,3 +412,24 @@ def test_validity_defaults_to_today(monkeypatch):
     r = run_tool("compute_living_subsidy", {"degree": "硕士", "age": 30, "full_time": True,
                                             "first_social_insurance_in_yancheng": True})
     assert r["amount"] == 2000 * 26 and "2028年12月31日" in r["reason"] and "最新规定" in r["reason"]
+
+
+@pytest.mark.parametrize("args,amount", [
+    (["compute_voucher_subsidy", "annual_spend=1,500,000元"], 1000000),
+    (["compute_data_purchase_subsidy", "contract_amounts=1,000,000"], 300000),
+    (["compute_infrastructure_subsidy", "investments=1,000万"], 2000000),
+    (["compute_voucher_subsidy", "annual_spend=50万", "annual_spend=80万", "annual_spend=120万"], 1000000),
+    (["compute_voucher_subsidy", "annual_spend=30万;40万;20万"], 680000),
+    (["compute_living_subsidy", "degree=硕士", "age=30", "full_time=全日制", "first_social_insurance_in_yancheng=是"], 72000),
+    (["compute_listing_subsidy", "listing_fee=5万", "first_listing=首次"], 40000),
+])
+def test_calc_reads_amounts_and_yes_words_like_people_write_them(args, amount):
+    r = CliRunner().invoke(cli_app, ["calc", *args, "--json"])
+    assert r.exit_code == 0, r.output
+    import json
+    assert json.loads(r.stdout)["result"]["amount"] == amount
+
+
+def test_calc_headline_of_an_ineligible_result_is_not_a_cap():
+    r = CliRunner().invoke(cli_app, ["calc", "compute_capped_support", "item=dataset_development", "adopters=3"])
+    assert r.exit_code == 0 and "不符合条件" in r.stdout.splitlines()[0] and "最高200万元" not in r.stdout
