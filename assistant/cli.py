@@ -300,6 +300,8 @@ def _validation_line(exc, props: dict) -> str:
         what = "不能为空" if kind == "string_too_short" else f"最多{ctx.get('max_length')}个字"
     elif kind == "missing":
         what = "缺少这个必填参数"
+    elif kind.startswith("date"):
+        what = "应为日期（YYYY-MM-DD），如 2027-01-01"
     else:
         what = f"应为{_EXPECTED.get(kind, '正确的格式')}"
     got = err.get("input")

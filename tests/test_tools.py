@@ -433,3 +433,11 @@ def test_calc_reads_amounts_and_yes_words_like_people_write_them(args, amount):
 def test_calc_headline_of_an_ineligible_result_is_not_a_cap():
     r = CliRunner().invoke(cli_app, ["calc", "compute_capped_support", "item=dataset_development", "adopters=3"])
     assert r.exit_code == 0 and "不符合条件" in r.stdout.splitlines()[0] and "最高200万元" not in r.stdout
+
+
+def test_match_counts_only_what_falls_inside_the_validity_period():
+    r = match_policies(Profile(age=30, degree="硕士", full_time=True, first_social_insurance_in_yancheng=True,
+                               annual_compute_spend="10万;10万;10万", start_date="2027-07-01"))
+    items = {i.policy_id: i for i in r.items}
+    assert items["living_subsidy"].estimate == 2000 * 18 and items["compute_voucher"].estimate == 170000
+    assert r.estimated_total == 36000 + 170000 and "2028年12月31日" in items["compute_voucher"].note

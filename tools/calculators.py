@@ -19,7 +19,7 @@ class _In(ToolInput):
     pass
 
 
-START = "开始日期（YYYY-MM-DD），不填按今天；本政策有效期至2028-12-31，之后的部分不计入"
+START = "（YYYY-MM-DD），不填按今天；本政策有效期至2028-12-31，之后的部分不计入"
 
 
 def _year_starts_inside(start: date, year: int) -> bool:
@@ -29,7 +29,7 @@ def _year_starts_inside(start: date, year: int) -> bool:
 # --- 第一条 算力券 -----------------------------------------------------------------------------------
 class VoucherIn(_In):
     annual_spend: Monies = Field(..., min_length=1, max_length=3, description="第1–3年实际算力使用费用（元），按年份顺序")
-    start_date: date | None = Field(None, description="第1年的" + START)
+    start_date: date | None = Field(None, description="第1年开始日期" + START)
 
 
 def compute_voucher_subsidy(inp: VoucherIn) -> ToolResult:
@@ -257,7 +257,7 @@ class LivingIn(_In):
     age: int | None = Field(None, ge=0, le=120, description="年龄（周岁）")
     first_social_insurance_in_yancheng: bool | None = Field(None, description="是否首次在盐参加各项社会保险且正常缴费")
     months: int = Field(36, ge=1, le=120, description="计算多少个月（最多36个月）")
-    start_date: date | None = Field(None, description="补贴起始月的" + START)
+    start_date: date | None = Field(None, description="开始领取补贴的日期" + START)
 
 
 def compute_living_subsidy(inp: LivingIn) -> ToolResult:
@@ -299,7 +299,7 @@ def compute_living_subsidy(inp: LivingIn) -> ToolResult:
 # --- 第九条 人才租赁房 ---------------------------------------------------------------------------------
 class RentalIn(_In):
     monthly_rent: Money = Field(..., ge=0, description="人才租赁房（市场同类房产）月租金（元）")
-    start_date: date | None = Field(None, description="入住（免租起始）的" + START)
+    start_date: date | None = Field(None, description="入住（免租开始）日期" + START)
 
 
 def compute_rental_relief(inp: RentalIn) -> ToolResult:
@@ -396,7 +396,7 @@ class InterestIn(_In):
     lpr_percent: float = Field(..., gt=0, lt=20, description="同期贷款市场报价利率（LPR），年利率百分数，如 3.0")
     interest_paid: Money | None = Field(None, ge=0, description="当年实际支付的利息（元），补贴不超过实付利息")
     years: int = Field(1, ge=1, le=10, description="申请补贴的年数（原则上不超过3年）")
-    start_date: date | None = Field(None, description="第1个补贴年度的" + START)
+    start_date: date | None = Field(None, description="第1个补贴年度开始日期" + START)
 
 
 

@@ -1,6 +1,7 @@
 """Policy matching (政策计算器): every benefit for a founder's profile, conditions split 已满足/待完善/不确定."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -36,6 +37,7 @@ class Profile(ToolInput):
     house_area_sqm: float | None = Field(None, gt=0, le=100000, description="拟购新建商品房面积（平方米）")
     monthly_rent: Money | None = Field(None, description="人才租赁房月租金（元）")
     loan_amount: Money | None = Field(None, gt=0, description="拟申请创业担保贷款（元）")
+    start_date: date | None = Field(None, description="开始享受的日期（YYYY-MM-DD），不填按今天；有效期至2028-12-31")
     plans: list[str] = Field(default_factory=list, max_length=20,
                              description="计划或已有的事项：算力、数据、模型、场景、大赛、活动、贷款、买房、租房、融资")
 
@@ -98,16 +100,18 @@ def match_policies(p: Profile) -> MatchResult:
 
     items.append(_from_tool(calc.compute_living_subsidy(calc.LivingIn(
         degree=p.degree, full_time=p.full_time, age=p.age,
-        first_social_insurance_in_yancheng=p.first_social_insurance_in_yancheng))))
+        first_social_insurance_in_yancheng=p.first_social_insurance_in_yancheng, start_date=p.start_date))))
     if p.annual_compute_spend:
-        items.append(_from_tool(calc.compute_voucher_subsidy(calc.VoucherIn(annual_spend=p.annual_compute_spend))))
+        items.append(_from_tool(calc.compute_voucher_subsidy(calc.VoucherIn(annual_spend=p.annual_compute_spend,
+                                                                                 start_date=p.start_date))))
     if p.data_contracts:
         items.append(_from_tool(calc.compute_data_purchase_subsidy(calc.DataPurchaseIn(contract_amounts=p.data_contracts))))
     if p.house_area_sqm:
         items.append(_from_tool(calc.compute_house_subsidy(calc.HouseIn(area_sqm=p.house_area_sqm,
                                                                         role=p.role if p.role in ("创始人", "高管", "员工") else None))))
     if p.monthly_rent is not None:
-        items.append(_from_tool(calc.compute_rental_relief(calc.RentalIn(monthly_rent=p.monthly_rent))))
+        rental = calc.RentalIn(monthly_rent=p.monthly_rent, start_date=p.start_date)
+        items.append(_from_tool(calc.compute_rental_relief(rental)))
     if p.loan_amount:
         items.append(_from_tool(calc.check_guaranteed_loan(calc.LoanIn(borrower="个人", amount=p.loan_amount))))
 
