@@ -375,6 +375,8 @@ def _print_match(result: dict) -> None:
                   soft_wrap=True)
     for line in result.get("no_double", []):
         console.print(f"  就高不重复：{line}", soft_wrap=True)
+    if result.get("scope_note"):
+        console.print(f"  适用范围：{result['scope_note']}", soft_wrap=True)
     for note in result.get("caveats", []):
         console.print(f"  [dim]{note}[/dim]")
 
