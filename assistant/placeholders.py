@@ -48,16 +48,13 @@ def _walk(result: Any, path: list[str]) -> tuple[Any, list[dict]]:
 
 
 def _format(value: Any, key: str, dicts: list[dict]) -> str | None:
+    """Money fields as the tools write money (72,000元, 100万元); a cap's value with its own unit (36个月)."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (int, float)):
         owner = dicts[-1] if dicts else {}
         unit = owner.get("unit") if key == "value" else (owner.get("unit") or "元") if key in MONEY_KEYS else None
-        if unit is None and key in MONEY_KEYS:
-            unit = "元"
-        if unit == "元":
-            return yuan(value)
-        return f"{value:g}{unit or ''}"
+        return yuan(value) if unit == "元" else f"{value:g}{unit or ''}"
     if isinstance(value, str) and value:
         return value
     return None
