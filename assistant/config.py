@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # Per-client limits in the `limits` notation; the storage is any `limits` URI (memory://, redis://…) so that
     # several processes can share one counter.
     rate_limit: str = "30/minute;300/hour"
+    rate_limit_ui: str = "120/minute;1500/hour"  # web UI events (chat, follow-ups, calculator, staff page)
     rate_limit_storage: str = "memory://"
     retention_days: int = 180
     allowed_hosts: str | None = None  # comma-separated Host names; unset: loopback names when bound to loopback

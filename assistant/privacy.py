@@ -11,6 +11,7 @@ PHONE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
 ID_NUMBER = re.compile(r"(?<![0-9])([1-9][0-9]{3})[0-9]{7,10}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 # Query values that may hold names or numbers, and Gradio session hashes (a replayable UI login)
 SECRET_QUERY = re.compile(r"((?:[?&])(?:q|session_hash|sig|token)=)[^&\s\"]*")
+SECRET_PATH = re.compile(r"(/heartbeat/)[^/?\s\"]+")
 
 
 def mask_text(text: str) -> str:
@@ -23,7 +24,7 @@ def mask_text(text: str) -> str:
 
 def redact(text: str) -> str:
     """What may be written to a log line: query values dropped, phone and ID numbers masked."""
-    return mask_text(SECRET_QUERY.sub(r"\1…", text))
+    return mask_text(SECRET_PATH.sub(r"\1…", SECRET_QUERY.sub(r"\1…", text)))
 
 
 def id_hash(number: str, key: str) -> str:

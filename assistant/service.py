@@ -14,7 +14,7 @@ from assistant.contract import Answer, SearchHit, SearchResponse
 from assistant.engine import RulesEngine
 from assistant.index import Index, load
 from assistant.retrieve import HybridSearcher
-from assistant.store import SESSION_ID, Store, new_session_id
+from assistant.store import SESSION_ID, Store, StoreUnavailable, new_session_id
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class AssistantService:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self._lock = threading.Lock()
+        self._rebuild_lock = threading.Lock()
         self._index: Index | None = None
         self._searcher: HybridSearcher | None = None
         self._engine: RulesEngine | None = None
@@ -53,8 +54,29 @@ class AssistantService:
         self._session_locks = [threading.Lock() for _ in range(64)]
 
     # --- knowledge -------------------------------------------------------------------------------
+    def index_present(self) -> bool:
+        """The index files are on disk (an operator or a cleanup job may delete the directory under us)."""
+        d = self.settings.index_dir
+        files = [d / "manifest.json", d / "bm25"] + ([] if self.settings.chroma_url else [d / "chroma"])
+        return all(f.exists() for f in files)
+
+    def index_ok(self) -> bool:
+        """Readiness: loaded, files present, and the vector store answers with every chunk."""
+        if self._searcher is None or not self.index_present():
+            return False
+        try:
+            return self._index.collection.count() == len(self._index.chunks)
+        except Exception as exc:  # the store is broken: not ready
+            log.warning("index check failed: %s", str(exc)[:200])
+            return False
+
     @property
     def searcher(self) -> HybridSearcher:
+        if self._searcher is not None and not self.index_present():
+            with self._rebuild_lock:  # one rebuild, however many requests notice
+                if not self.index_present():
+                    log.warning("index files missing under %s: rebuilding", self.settings.index_dir)
+                    self.reindex()
         if self._searcher is None:
             with self._lock:
                 if self._searcher is None:
@@ -81,6 +103,10 @@ class AssistantService:
         return self._store
 
     def reindex(self) -> Index:
+        if not self.settings.chroma_url and not self.index_present():  # the cached client holds deleted files
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
         index = load(self.settings, rebuild=True)
         searcher = HybridSearcher(index)
         with self._lock:
@@ -132,23 +158,38 @@ class AssistantService:
         return self._session_locks[hash(session_id) % len(self._session_locks)]
 
     def chat(self, message: str, session_id: str | None = None, persist: bool = True,
-             token_hash: str | None = None) -> Answer:
-        """Answer one message. A new session stores `token_hash`, the hash of its owner's secret."""
+             token_hash: str | None = None, degrade: bool = False) -> Answer:
+        """Answer one message. A new session stores `token_hash`, the hash of its owner's secret. With `degrade`,
+        a database outage still gets the answer (policy text needs no database), unstored: turn_id stays None."""
         t0 = time.perf_counter()
         message = self.validate_message(message)
         session_id = self.validate_session_id(session_id) or new_session_id()
         with self._session_lock(session_id):
-            state = (self.store.load_state(session_id) if persist else None) or {}
-            turns = self.store.turns(session_id) if persist and self.settings.llm_enabled else []
+            try:
+                state = (self.store.load_state(session_id) if persist else None) or {}
+                turns = self.store.turns(session_id) if persist and self.settings.llm_enabled else []
+            except StoreUnavailable:
+                if not degrade:
+                    raise
+                log.warning("database unavailable: answering without the session, not stored")
+                persist, state, turns = False, {}, []
             answer = self._answer(message, session_id, state, turns)
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             if persist:
-                answer.turn_id = self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state,
-                                                      token_hash)
+                answer.turn_id = self._save(session_id, message, answer, token_hash, degrade)
         return answer
 
+    def _save(self, session_id: str, message: str, answer: Answer, token_hash: str | None, degrade: bool) -> str | None:
+        try:
+            return self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state, token_hash)
+        except StoreUnavailable:
+            if not degrade:
+                raise
+            log.warning("database unavailable: answer given, not stored")
+            return None
+
     def chat_conversation(self, user_messages: list[str], session_id: str | None = None,
-                          token_hash: str | None = None) -> Answer:
+                          token_hash: str | None = None, degrade: bool = False) -> Answer:
         """Answer the last user message of a conversation a client sends whole (OpenAI-compatible clients):
         the state is rebuilt by replaying the earlier user messages, so the session follows the client."""
         t0 = time.perf_counter()
@@ -166,8 +207,7 @@ class AssistantService:
         with self._session_lock(session_id):
             answer = self._answer(last, session_id, state)
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
-            answer.turn_id = self.store.save_turn(session_id, last, answer.model_dump(mode="json"), answer.state,
-                                                  token_hash)
+            answer.turn_id = self._save(session_id, last, answer, token_hash, degrade)
         return answer
 
     def _answer(self, message: str, session_id: str, state: dict, turns: list[dict] | None = None) -> Answer:

@@ -12,9 +12,10 @@ from limits.strategies import MovingWindowRateLimiter
 
 from assistant.config import Settings
 
-# Routes that cost CPU per request (retrieval, the rules engine, the LLM): limited per client.
-LIMITED = ("/api/chat", "/api/search", "/api/tools/", "/api/feedback", "/v1/chat/completions",
-           "/ui/gradio_api/queue/join", "/ui/gradio_api/run/", "/ui/gradio_api/call/")
+# Routes that cost CPU per request (retrieval, the rules engine, the LLM): limited per client. The web UI's events
+# have their own, larger allowance.
+LIMITED = ("/api/chat", "/api/search", "/api/tools/", "/api/feedback", "/v1/chat/completions")
+LIMITED_UI = ("/ui/gradio_api/queue/join", "/ui/gradio_api/run/", "/ui/gradio_api/call/")
 UPLOADS = "/gradio_api/upload"  # the web UI takes no files
 STRICT_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
               "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -24,15 +25,15 @@ FRAME_ONLY_CSP = "frame-ancestors 'none'; base-uri 'self'"  # Gradio and the API
 class RateLimiter:
     """Per-client moving-window limits from `limits`; the storage URI makes the counters shareable by processes."""
 
-    def __init__(self, spec: str, storage_uri: str):
-        self.items = parse_many(spec) if spec.strip() else []
+    def __init__(self, specs: dict[str, str], storage_uri: str):
+        self.items = {name: parse_many(spec) if spec.strip() else [] for name, spec in specs.items()}
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
 
-    def retry_after(self, key: str) -> int | None:
-        """Count one request for `key`; seconds to wait if it is over a limit, else None."""
-        for item in self.items:
-            if not self.limiter.hit(item, "opc", key):
-                reset, _ = self.limiter.get_window_stats(item, "opc", key)
+    def retry_after(self, kind: str, key: str) -> int | None:
+        """Count one request of `kind` for `key`; seconds to wait if it is over a limit, else None."""
+        for item in self.items[kind]:
+            if not self.limiter.hit(item, "opc", kind, key):
+                reset, _ = self.limiter.get_window_stats(item, "opc", kind, key)
                 return max(1, math.ceil(reset - time.time()))
         return None
 
@@ -55,7 +56,8 @@ class Guard:
     def __init__(self, app, settings: Settings):
         self.app = app
         self.settings = settings
-        self.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
+        self.limiter = RateLimiter({"api": settings.rate_limit, "ui": settings.rate_limit_ui},
+                                   settings.rate_limit_storage)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -63,9 +65,10 @@ class Guard:
         path = scope.get("path", "")
         if path.endswith(UPLOADS):
             return await _send_error(send, 403, "uploads_disabled", "本服务不接收上传文件。")
-        if scope["method"] == "POST" and path.startswith(LIMITED):
+        kind = "api" if path.startswith(LIMITED) else "ui" if path.startswith(LIMITED_UI) else None
+        if kind:
             client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.limiter.retry_after(client)
+            wait = self.limiter.retry_after(kind, client)
             if wait is not None:
                 return await _send_error(send, 429, "rate_limited", f"请求太频繁，请 {wait} 秒后再试。",
                                          {"Retry-After": str(wait)})

@@ -27,15 +27,17 @@ async def owned_answer(body: ChatRequest, request: Request, service: AssistantSe
         await run_in_threadpool(service.authorize_session, body.session_id, session_token(request, body.session_token))
         answer = await run_in_threadpool(service.chat, body.message, body.session_id)
         token = None
-    else:
+    else:  # a new session: with the database down the answer is still given, unstored and without a secret
         sid, token = service.new_session()
-        answer = await run_in_threadpool(service.chat, body.message, sid, True, token_hash(token))
+        answer = await run_in_threadpool(service.chat, body.message, sid, True, token_hash(token), True)
+        token = token if answer.turn_id else None
     record_answer(request, answer)
     return ChatAnswer(**answer.model_dump(), session_token=token)
 
 
 def session_headers(answer: ChatAnswer) -> dict[str, str]:
-    out = {"X-Session-Id": answer.session_id}
+    """X-Session-Stored: false tells a client the answer was given during a database outage and kept nowhere."""
+    out = {"X-Session-Id": answer.session_id, "X-Session-Stored": "true" if answer.turn_id else "false"}
     if answer.session_token:
         out["X-Session-Token"] = answer.session_token
     return out

@@ -66,9 +66,12 @@ async def completions(body: ChatCompletionRequest, request: Request, service: As
         raise InvalidInput("no_user_message", "messages 中至少需要一条 user 消息。")
     service.validate_message(users[-1])
     sid, token = await run_in_threadpool(session_for, body, request, service)
-    answer = await run_in_threadpool(service.chat_conversation, users, sid, token_hash(token) if token else None)
+    answer = await run_in_threadpool(service.chat_conversation, users, sid, token_hash(token) if token else None,
+                                     token is not None)  # a new session degrades to an unstored answer
     record_answer(request, answer)
-    headers = {"X-Session-Id": sid, **({"X-Session-Token": token} if token else {})}
+    token = token if answer.turn_id else None
+    headers = {"X-Session-Id": sid, "X-Session-Stored": "true" if answer.turn_id else "false",
+               **({"X-Session-Token": token} if token else {})}
     content = with_footnotes(answer)
     cid = "chatcmpl-" + uuid.uuid4().hex[:24]
     created = int(time.time())
