@@ -18,6 +18,7 @@ from assistant.segment import expand_query, tokens
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
 WEIGHTS = {"bm25": 1.0, "dense": 0.8}  # BM25 is the stronger single method on the retrieval set
+MAX_EMBED_CHARS = 256
 CANDIDATES = 30
 QUOTE_MAX = 300
 CLAUSE_WINDOW = 120
@@ -56,7 +57,9 @@ class HybridSearcher:
         return [int(d) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     def _dense_ranked(self, query: str) -> list[int]:
-        emb = self.index.embedder.embed_query([query])
+        # Embedding cost grows with length and holds the model: embed the question's opening only (the keyword
+        # ranking still sees all of it).
+        emb = self.index.embedder.embed_query([query[:MAX_EMBED_CHARS]])
         k = min(CANDIDATES, len(self.index.chunks))
         res = self.index.collection.query(query_embeddings=[list(map(float, emb[0]))], n_results=k)
         return [self._chunk_pos[i] for i in res["ids"][0] if i in self._chunk_pos]
