@@ -48,6 +48,8 @@ def fingerprint(settings: Settings) -> str:
             h.update(p.read_bytes())
     h.update((settings.knowledge_dir / "terms.txt").read_bytes())
     h.update(settings.embedder.encode())
+    if settings.embedder.startswith("openai:") and not settings.embedder_input_type:  # other vectors, other index
+        h.update(b"no-input-type")
     return h.hexdigest()[:16]
 
 
@@ -86,7 +88,7 @@ def build(settings: Settings | None = None, progress: Progress | None = None) ->
     step("bm25", len(chunks), len(chunks))
 
     client = chroma_client(settings)
-    embedder = make_embedder(settings.embedder)
+    embedder = make_embedder(settings.embedder, settings.embedder_base_url)
     for c in client.list_collections():
         name = c if isinstance(c, str) else c.name
         if name.startswith("opc_"):
@@ -129,7 +131,7 @@ def _open(settings: Settings) -> Index:
     if manifest.get("chunks") != len(chunks):
         raise LookupError("chunk count changed")
     retriever = bm25s.BM25.load(str(settings.index_dir / "bm25"), show_progress=False)
-    embedder = make_embedder(settings.embedder)
+    embedder = make_embedder(settings.embedder, settings.embedder_base_url)
     coll = chroma_client(settings).get_collection(_collection_name(fp), embedding_function=embedder)
     if coll.count() != len(chunks):
         raise LookupError("dense index incomplete")
