@@ -14,6 +14,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict
 
+from assistant.embed import question_part
 from assistant.index import Index
 from assistant.ingest import RE_ARTICLE, RE_ITEM, Section, text_sections
 from assistant.segment import expand_query, tokens
@@ -21,6 +22,7 @@ from assistant.segment import expand_query, tokens
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
 WEIGHTS = {"bm25": 1.0, "dense": 0.8}  # BM25 is the stronger single method on the retrieval set
+MAX_EMBED_CHARS = 256
 CANDIDATES = 30
 QUOTE_MAX = 300
 CLAUSE_WINDOW = 120
@@ -77,7 +79,8 @@ class HybridSearcher:
         """Dense ranking; when the embedder or the vector store is down, an empty ranking (BM25 answers alone,
         the request is marked degraded and a warning logged) or, for dense-only search, DenseUnavailable."""
         try:
-            emb = self.index.embedder.embed_query([query])
+            # Embedding cost grows with length and holds a core: embed the question part only (BM25 sees all of it).
+            emb = self.index.embedder.embed_query([question_part(query, MAX_EMBED_CHARS)])
             k = min(CANDIDATES, len(self.index.chunks))
             res = self.index.collection.query(query_embeddings=[list(map(float, emb[0]))], n_results=k)
         except Exception as exc:

@@ -23,6 +23,7 @@ from evals.retrieval import load_cases
 from tests.serving import Server, free_port
 
 BIN = Path(sys.executable).parent
+RATE = 40
 
 
 def keys(hits) -> list[tuple[str, str]]:
@@ -188,7 +189,8 @@ def pg():
 def two_hosts(service, pg, tmp_path_factory):
     """Two server processes (two ports standing for two hosts), two workers each, one PostgreSQL, shared index."""
     data = Path(os.environ["OPC_DATA_DIR"])
-    servers = [Server(data, db_url=pg.url, workers=2) for _ in range(2)]
+    env = {"OPC_RATE_LIMIT": f"{RATE}/hour"}  # an hour: no hit leaves the window while the module runs
+    servers = [Server(data, db_url=pg.url, workers=2, env=env) for _ in range(2)]
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda s: s.start(), servers))
     yield servers
@@ -200,8 +202,9 @@ def test_conversation_continues_on_another_process(two_hosts):
     a, b = two_hosts
     t1 = httpx.post(a.url + "/api/chat", json={"message": "我今年28岁，全日制硕士，在盐都区创业，第一次在盐城交社保"},
                     timeout=60).json()
-    t2 = httpx.post(b.url + "/api/chat", json={"message": "我每个月能拿多少生活补贴？", "session_id": t1["session_id"]},
-                    timeout=60).json()
+    turn2 = {"message": "我每个月能拿多少生活补贴？", "session_id": t1["session_id"]}
+    assert httpx.post(b.url + "/api/chat", json=turn2, timeout=60).status_code == 403  # owned on every process
+    t2 = httpx.post(b.url + "/api/chat", json={**turn2, "session_token": t1["session_token"]}, timeout=60).json()
     living = next(c for c in t2["tool_calls"] if c["name"] == "compute_living_subsidy")
     assert living["result"]["amount"] == 72000 and living["result"]["eligible"] is True
     assert t2["state"]["profile"]["degree"] == "硕士" and t2["state"]["profile"]["age"] == 28
@@ -235,3 +238,21 @@ def test_staff_token_same_on_every_process(two_hosts, staff_headers):
             assert httpx.get(srv.url + "/api/cases", headers=staff_headers).status_code == 200
             assert httpx.get(srv.url + "/api/cases").status_code == 401
             assert httpx.get(srv.url + "/api/cases", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_rate_limit_is_shared_by_every_process(two_hosts, pg):
+    """One client's allowance is counted in PostgreSQL: the hits on both processes (four workers) add up."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pg.url)
+    with engine.connect() as db:
+        used = db.execute(text("SELECT count(*) FROM opc_rate_hits WHERE kind='api'")).scalar_one()
+    engine.dispose()
+    codes = {0: [], 1: []}
+    for n in range(RATE - used + 4):
+        srv = two_hosts[n % 2]
+        r = httpx.post(srv.url + "/api/tools/compute_voucher_subsidy", json={"annual_spend": ["50万"]}, timeout=60)
+        codes[n % 2].append(r.status_code)
+    allowed = sum(c == 200 for c in codes[0] + codes[1])
+    assert allowed == RATE - used
+    assert codes[0][-2:] == [429, 429] and codes[1][-2:] == [429, 429]
