@@ -70,6 +70,23 @@ def _collection_name(fp: str) -> str:
     return f"opc_{fp}"
 
 
+def _dense_collection(settings: Settings, client, fp: str, embedder, n_chunks: int):
+    """The collection of this fingerprint. Embedded store: rebuilt from empty, older ones dropped. Chroma server:
+    shared by every process, so a complete collection (another process built it) is reused as is, an incomplete
+    one is filled by idempotent upserts, and older fingerprints are left for processes still running on them."""
+    name = _collection_name(fp)
+    if settings.chroma_url:
+        coll = client.get_or_create_collection(name, embedding_function=embedder, metadata={"hnsw:space": "cosine"})
+        if coll.count() not in (0, n_chunks):
+            log.info("dense collection %s has %d of %d chunks; filling it", name, coll.count(), n_chunks)
+        return coll
+    for c in client.list_collections():
+        old = c if isinstance(c, str) else c.name
+        if old.startswith("opc_"):
+            client.delete_collection(old)
+    return client.create_collection(name, embedding_function=embedder, metadata={"hnsw:space": "cosine"})
+
+
 def build(settings: Settings | None = None, progress: Progress | None = None) -> Index:
     settings = settings or get_settings()
     t0 = time.perf_counter()
@@ -89,17 +106,13 @@ def build(settings: Settings | None = None, progress: Progress | None = None) ->
 
     client = chroma_client(settings)
     embedder = make_embedder(settings.embedder, settings.embedder_base_url)
-    for c in client.list_collections():
-        name = c if isinstance(c, str) else c.name
-        if name.startswith("opc_"):
-            client.delete_collection(name)
-    coll = client.create_collection(_collection_name(fp), embedding_function=embedder,
-                                    metadata={"hnsw:space": "cosine"})
+    coll = _dense_collection(settings, client, fp, embedder, len(chunks))
     batch = 16
-    for i in range(0, len(chunks), batch):
+    start = len(chunks) if coll.count() == len(chunks) else 0  # complete: built by another process
+    for i in range(start, len(chunks), batch):
         part = chunks[i:i + batch]
-        coll.add(ids=[c.id for c in part], documents=[c.text for c in part],
-                 metadatas=[{"doc": c.doc, "section": c.section} for c in part])
+        coll.upsert(ids=[c.id for c in part], documents=[c.text for c in part],
+                    metadatas=[{"doc": c.doc, "section": c.section} for c in part])
         step("dense", min(i + batch, len(chunks)), len(chunks))
 
     seconds = time.perf_counter() - t0
