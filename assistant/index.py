@@ -70,21 +70,25 @@ def _collection_name(fp: str) -> str:
     return f"opc_{fp}"
 
 
-def _dense_collection(settings: Settings, client, fp: str, embedder, n_chunks: int):
-    """The collection of this fingerprint. Embedded store: rebuilt from empty, older ones dropped. Chroma server:
-    shared by every process, so a complete collection (another process built it) is reused as is, an incomplete
-    one is filled by idempotent upserts, and older fingerprints are left for processes still running on them."""
-    name = _collection_name(fp)
+def _drop_old_collections(settings: Settings, client) -> None:
+    """Embedded store: older fingerprints' collections go. A Chroma server is shared by every process, so older
+    fingerprints stay for processes still running on them (drop them once all are restarted)."""
     if settings.chroma_url:
-        coll = client.get_or_create_collection(name, embedding_function=embedder, metadata={"hnsw:space": "cosine"})
-        if coll.count() not in (0, n_chunks):
-            log.info("dense collection %s has %d of %d chunks; filling it", name, coll.count(), n_chunks)
-        return coll
+        return
     for c in client.list_collections():
         old = c if isinstance(c, str) else c.name
         if old.startswith("opc_"):
             client.delete_collection(old)
-    return client.create_collection(name, embedding_function=embedder, metadata={"hnsw:space": "cosine"})
+
+
+def _collection_to_fill(client, name: str, embedder, n_items: int):
+    """(collection, first item to embed). On a shared Chroma server another process may have built it already:
+    a complete collection is reused as is, an incomplete one is completed by idempotent upserts."""
+    coll = client.get_or_create_collection(name, embedding_function=embedder, metadata={"hnsw:space": "cosine"})
+    count = coll.count()
+    if count not in (0, n_items):
+        log.info("dense collection %s has %d of %d items; filling it", name, count, n_items)
+    return coll, (n_items if count == n_items else 0)
 
 
 def build(settings: Settings | None = None, progress: Progress | None = None) -> Index:
@@ -106,9 +110,9 @@ def build(settings: Settings | None = None, progress: Progress | None = None) ->
 
     client = chroma_client(settings)
     embedder = make_embedder(settings.embedder, settings.embedder_base_url)
-    coll = _dense_collection(settings, client, fp, embedder, len(chunks))
+    _drop_old_collections(settings, client)
+    coll, start = _collection_to_fill(client, _collection_name(fp), embedder, len(chunks))
     batch = 16
-    start = len(chunks) if coll.count() == len(chunks) else 0  # complete: built by another process
     for i in range(start, len(chunks), batch):
         part = chunks[i:i + batch]
         coll.upsert(ids=[c.id for c in part], documents=[c.text for c in part],
