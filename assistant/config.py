@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     llm_model: str = "deepseek-chat"
-    llm_timeout_s: float = 20.0
+    llm_timeout_s: float = 20.0  # one HTTP call to the model
+    llm_deadline_s: float = 15.0  # the whole LLM answer: every model call and the retry; past it, the rules answer
 
     db_busy_timeout_s: float = 15.0
     max_message_chars: int = 2000

@@ -229,7 +229,7 @@ class AssistantService:
         except Exception as exc:  # endpoint down, timeout, rate limit, malformed tool call, guard failure
             log.warning("LLM answer not used (%s: %s); rules engine answered", describe_failure(exc), str(exc)[:200])
             return rules
-        return rules.model_copy(update={"answer": result.answer, "citations": result.citations or rules.citations,
+        return rules.model_copy(update={"answer": result.answer, "citations": result.citations,
                                         "tool_calls": result.tool_calls, "engine": "llm"})
 
     def session(self, session_id: str) -> dict | None:
