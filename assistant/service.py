@@ -161,8 +161,8 @@ class AssistantService:
         return self._session_locks[hash(session_id) % len(self._session_locks)]
 
     def chat(self, message: str, session_id: str | None = None, persist: bool = True,
-             token_hash: str | None = None, degrade: bool = False) -> Answer:
-        """Answer one message. A new session stores `token_hash`, the hash of its owner's secret. With `degrade`,
+             owner_hash: str | None = None, degrade: bool = False) -> Answer:
+        """Answer one message. A new session stores `owner_hash`, the hash of its owner's secret. With `degrade`,
         a database outage still gets the answer (policy text needs no database), unstored: turn_id stays None."""
         t0 = time.perf_counter()
         message = self.validate_message(message)
@@ -179,12 +179,12 @@ class AssistantService:
             answer = self._answer(message, session_id, state, turns)
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             if persist:
-                answer.turn_id = self._save(session_id, message, answer, token_hash, degrade)
+                answer.turn_id = self._save(session_id, message, answer, owner_hash, degrade)
         return answer
 
-    def _save(self, session_id: str, message: str, answer: Answer, token_hash: str | None, degrade: bool) -> str | None:
+    def _save(self, session_id: str, message: str, answer: Answer, owner_hash: str | None, degrade: bool) -> str | None:
         try:
-            return self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state, token_hash)
+            return self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state, owner_hash)
         except StoreUnavailable:
             if not degrade:
                 raise
@@ -192,7 +192,7 @@ class AssistantService:
             return None
 
     def chat_conversation(self, user_messages: list[str], session_id: str | None = None,
-                          token_hash: str | None = None, degrade: bool = False) -> Answer:
+                          owner_hash: str | None = None, degrade: bool = False) -> Answer:
         """Answer the last user message of a conversation a client sends whole (OpenAI-compatible clients):
         the state is rebuilt by replaying the earlier user messages, so the session follows the client."""
         t0 = time.perf_counter()
@@ -210,7 +210,7 @@ class AssistantService:
         with self._session_lock(session_id):
             answer = self._answer(last, session_id, state)
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
-            answer.turn_id = self._save(session_id, last, answer, token_hash, degrade)
+            answer.turn_id = self._save(session_id, last, answer, owner_hash, degrade)
         return answer
 
     def _answer(self, message: str, session_id: str, state: dict, turns: list[dict] | None = None) -> Answer:
