@@ -460,6 +460,19 @@ def purge(days: Optional[int] = typer.Option(None, "--days", min=1,
         console.print(f"已删除 {keep} 天以前的记录：" + "，".join(f"{k} {v} 条" for k, v in deleted.items()))
 
 
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations once (before starting several processes on one PostgreSQL)."""
+    from assistant.config import get_settings
+    from assistant.migrations import migrate as apply
+    from assistant.store import Store
+
+    settings = get_settings()
+    with Store(settings.db_url, settings.db_busy_timeout_s).engine.begin() as db:
+        applied = apply(db)
+    console.print("已应用迁移：" + "，".join(applied) if applied else "数据库已是最新，无需迁移。")
+
+
 def main() -> None:  # pragma: no cover
     app()
 if __name__ == "__main__":  # pragma: no cover

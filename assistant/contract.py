@@ -46,6 +46,7 @@ class SearchHit(BaseModel):
 class SearchResponse(BaseModel):
     query: str
     results: list[SearchHit]
+    degraded: bool = Field(False, description="向量检索不可用，本次只用关键词（BM25）检索")
 
 
 class ErrorBody(BaseModel):

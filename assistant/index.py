@@ -48,6 +48,8 @@ def fingerprint(settings: Settings) -> str:
             h.update(p.read_bytes())
     h.update((settings.knowledge_dir / "terms.txt").read_bytes())
     h.update(settings.embedder.encode())
+    if settings.embedder.startswith("openai:") and not settings.embedder_input_type:  # other vectors, other index
+        h.update(b"no-input-type")
     return h.hexdigest()[:16]
 
 
@@ -68,6 +70,27 @@ def _collection_name(fp: str) -> str:
     return f"opc_{fp}"
 
 
+def _drop_old_collections(settings: Settings, client) -> None:
+    """Embedded store: older fingerprints' collections go. A Chroma server is shared by every process, so older
+    fingerprints stay for processes still running on them (drop them once all are restarted)."""
+    if settings.chroma_url:
+        return
+    for c in client.list_collections():
+        old = c if isinstance(c, str) else c.name
+        if old.startswith("opc_"):
+            client.delete_collection(old)
+
+
+def _collection_to_fill(client, name: str, embedder, n_items: int):
+    """(collection, first item to embed). On a shared Chroma server another process may have built it already:
+    a complete collection is reused as is, an incomplete one is completed by idempotent upserts."""
+    coll = client.get_or_create_collection(name, embedding_function=embedder, metadata={"hnsw:space": "cosine"})
+    count = coll.count()
+    if count not in (0, n_items):
+        log.info("dense collection %s has %d of %d items; filling it", name, count, n_items)
+    return coll, (n_items if count == n_items else 0)
+
+
 def build(settings: Settings | None = None, progress: Progress | None = None) -> Index:
     settings = settings or get_settings()
     t0 = time.perf_counter()
@@ -86,18 +109,14 @@ def build(settings: Settings | None = None, progress: Progress | None = None) ->
     step("bm25", len(chunks), len(chunks))
 
     client = chroma_client(settings)
-    embedder = make_embedder(settings.embedder)
-    for c in client.list_collections():
-        name = c if isinstance(c, str) else c.name
-        if name.startswith("opc_"):
-            client.delete_collection(name)
-    coll = client.create_collection(_collection_name(fp), embedding_function=embedder,
-                                    metadata={"hnsw:space": "cosine"})
+    embedder = make_embedder(settings.embedder, settings.embedder_base_url)
+    _drop_old_collections(settings, client)
+    coll, start = _collection_to_fill(client, _collection_name(fp), embedder, len(chunks))
     batch = 16
-    for i in range(0, len(chunks), batch):
+    for i in range(start, len(chunks), batch):
         part = chunks[i:i + batch]
-        coll.add(ids=[c.id for c in part], documents=[c.text for c in part],
-                 metadatas=[{"doc": c.doc, "section": c.section} for c in part])
+        coll.upsert(ids=[c.id for c in part], documents=[c.text for c in part],
+                    metadatas=[{"doc": c.doc, "section": c.section} for c in part])
         step("dense", min(i + batch, len(chunks)), len(chunks))
 
     seconds = time.perf_counter() - t0
@@ -129,7 +148,7 @@ def _open(settings: Settings) -> Index:
     if manifest.get("chunks") != len(chunks):
         raise LookupError("chunk count changed")
     retriever = bm25s.BM25.load(str(settings.index_dir / "bm25"), show_progress=False)
-    embedder = make_embedder(settings.embedder)
+    embedder = make_embedder(settings.embedder, settings.embedder_base_url)
     coll = chroma_client(settings).get_collection(_collection_name(fp), embedding_function=embedder)
     if coll.count() != len(chunks):
         raise LookupError("dense index incomplete")

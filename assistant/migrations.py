@@ -78,7 +78,10 @@ def m004_owned_sessions_and_masked_ids(db: Connection) -> None:
 
 
 def migrate(db: Connection) -> list[str]:
-    """Apply pending migrations in order; returns the names applied."""
+    """Apply pending migrations in order; returns the names applied. On PostgreSQL a transaction-scoped advisory
+    lock makes processes that start together wait for the first one instead of racing on the same DDL."""
+    if db.dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(815000)"))
     db.execute(text("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR(100) PRIMARY KEY, applied_at VARCHAR(32))"))
     done = {r[0] for r in db.execute(text("SELECT name FROM _migrations"))}
     applied = []

@@ -1,8 +1,11 @@
 """Hybrid retrieval: BM25 and dense hits fused by reciprocal rank, grouped per article, with a verbatim quote."""
 from __future__ import annotations
 
+import logging
 import math
 import re
+import threading
+import time
 from collections import Counter
 from typing import Literal
 
@@ -11,6 +14,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict
 
+from assistant.embed import question_part
 from assistant.index import Index
 from assistant.ingest import RE_ARTICLE, RE_ITEM, Section, text_sections
 from assistant.segment import expand_query, tokens
@@ -24,6 +28,21 @@ QUOTE_MAX = 300
 CLAUSE_WINDOW = 120
 RE_LEAD_LABEL = re.compile(rf"^({RE_ARTICLE.pattern[1:]}|{RE_ITEM.pattern[1:]}[^：:。，]{{0,20}}[：:。])\s*")
 RE_CLAUSE = re.compile(r"[^，；]*[，；]?")
+log = logging.getLogger(__name__)
+_request = threading.local()  # per-request flag: the dense half failed and BM25 answered alone
+
+
+class DenseUnavailable(RuntimeError):
+    """The vector store or the embeddings endpoint cannot be reached (dense-only search answers 503)."""
+
+
+def reset_degraded() -> None:
+    _request.degraded = False
+
+
+def was_degraded() -> bool:
+    """Whether the last search on this thread ran without its dense half."""
+    return getattr(_request, "degraded", False)
 
 
 class Hit(BaseModel):
@@ -56,12 +75,24 @@ class HybridSearcher:
         docs, scores = self.index.bm25.retrieve([q], k=k, show_progress=False)
         return [int(d) for d, s in zip(docs[0], scores[0]) if s > 0]
 
-    def _dense_ranked(self, query: str) -> list[int]:
-        # Embedding cost grows with length and holds the model: embed the question's opening only (the keyword
-        # ranking still sees all of it).
-        emb = self.index.embedder.embed_query([query[:MAX_EMBED_CHARS]])
-        k = min(CANDIDATES, len(self.index.chunks))
-        res = self.index.collection.query(query_embeddings=[list(map(float, emb[0]))], n_results=k)
+    def _dense_ranked(self, query: str, required: bool = False) -> list[int]:
+        """Dense ranking; when the embedder or the vector store is down, an empty ranking (BM25 answers alone,
+        the request is marked degraded and a warning logged) or, for dense-only search, DenseUnavailable."""
+        try:
+            # Embedding cost grows with length and holds a core: embed the question part only (BM25 sees all of it).
+            emb = self.index.embedder.embed_query([question_part(query, MAX_EMBED_CHARS)])
+            k = min(CANDIDATES, len(self.index.chunks))
+            res = self.index.collection.query(query_embeddings=[list(map(float, emb[0]))], n_results=k)
+        except Exception as exc:
+            if required:
+                raise DenseUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+            _request.degraded = True
+            now = time.monotonic()
+            if now - getattr(self, "_warned_at", -60.0) >= 10:  # one warning per 10 s, not one per query
+                self._warned_at = now
+                log.warning("dense retrieval unavailable (%s: %s); BM25 answers alone", type(exc).__name__,
+                            str(exc)[:200])
+            return []
         return [self._chunk_pos[i] for i in res["ids"][0] if i in self._chunk_pos]
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
@@ -74,7 +105,7 @@ class HybridSearcher:
         if mode in ("hybrid", "bm25"):
             rankings.append((WEIGHTS["bm25"], self._bm25_ranked(q_tokens)))
         if mode in ("hybrid", "dense"):
-            rankings.append((WEIGHTS["dense"], self._dense_ranked(query)))
+            rankings.append((WEIGHTS["dense"], self._dense_ranked(query, required=mode == "dense")))
         fused: dict[tuple[str, str], float] = {}
         for weight, ranking in rankings:
             seen: set[tuple[str, str]] = set()

@@ -113,9 +113,12 @@ class AssistantService:
             self._index, self._searcher, self._engine = index, searcher, RulesEngine(searcher)
         return index
 
-    def search(self, query: str, k: int = 5) -> SearchResponse:
-        hits = self.searcher.search(query, k)
-        return SearchResponse(query=query, results=[
+    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> SearchResponse:
+        from assistant.retrieve import reset_degraded, was_degraded
+
+        reset_degraded()
+        hits = self.searcher.search(query, k, mode=mode)
+        return SearchResponse(query=query, degraded=was_degraded(), results=[
             SearchHit(doc=h.doc, doc_title=h.doc_title, section=h.section, quote=h.quote, score=h.score) for h in hits
         ])
 

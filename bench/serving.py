@@ -44,13 +44,14 @@ def in_process_latency(rounds: int = 3) -> dict:
 
 
 class Served:
-    def __init__(self, data: Path, workers: int):
+    def __init__(self, data: Path, workers: int, db_url: str | None = None):
         from tests.serving import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "OPC_DATA_DIR": str(data), "OPC_DATABASE_URL": f"sqlite:///{data / f'bench-{self.port}.sqlite3'}",
-               "OPC_STAFF_TOKEN": "bench"}
+        env = {**os.environ, "OPC_DATA_DIR": str(data), "OPC_STAFF_TOKEN": "bench",
+               "OPC_DATABASE_URL": db_url or f"sqlite:///{data / f'bench-{self.port}.sqlite3'}",
+               "OPC_RATE_LIMIT": "1000000/minute"}  # one loopback client stands for many founders
         self.t0 = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.api.server:app", "--host", "127.0.0.1",
                                       "--port", str(self.port), "--workers", str(workers), "--log-level", "warning"],
@@ -93,19 +94,25 @@ def http_latency(url: str, rounds: int = 2) -> dict:
             "all": summary([x for v in by_cat.values() for x in v])}
 
 
-def throughput(url: str, clients: int, turns_per_client: int = 20) -> dict:
-    qs = [q for _, q in _questions()]
+def throughput(url: str | list[str], clients: int, turns_per_client: int = 20, questions: list[str] | None = None) -> dict:
+    """`clients` founders, each one conversation of `turns_per_client` turns (its own session, continued with its
+    secret); with several urls the clients are spread over them round-robin, as a reverse proxy would."""
+    urls = [url] if isinstance(url, str) else url
+    qs = questions or [q for _, q in _questions()]
     lat: list[float] = []
     errors = 0
 
     def run(n: int) -> None:
         nonlocal errors
-        with httpx.Client(base_url=url, timeout=120) as c:
+        session: dict = {}
+        with httpx.Client(base_url=urls[n % len(urls)], timeout=120) as c:
             for i in range(turns_per_client):
                 t = time.perf_counter()
-                r = c.post("/api/chat", json={"message": qs[(n * 7 + i) % len(qs)], "session_id": f"tp-{clients}-{n}"})
+                r = c.post("/api/chat", json={"message": qs[(n * 7 + i) % len(qs)], **session})
                 lat.append((time.perf_counter() - t) * 1000)
                 errors += r.status_code != 200
+                if r.status_code == 200 and not session and r.json().get("session_token"):
+                    session = {"session_id": r.json()["session_id"], "session_token": r.json()["session_token"]}
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:

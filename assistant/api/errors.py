@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api.deps import Unauthorized
+from assistant.retrieve import DenseUnavailable
 from assistant.service import InvalidInput, SessionDenied
 from assistant.store import StoreUnavailable
 
@@ -55,6 +56,11 @@ def install(app: FastAPI) -> None:
     async def _store(request: Request, exc: StoreUnavailable):
         log.warning("database unavailable: %s", exc)
         return error(503, "database_unavailable", "数据库暂时不可用，请稍后再试。")
+
+    @app.exception_handler(DenseUnavailable)
+    async def _dense(request: Request, exc: DenseUnavailable):
+        log.warning("dense retrieval unavailable: %s", exc)
+        return error(503, "vector_store_unavailable", "向量检索暂时不可用（向量库或向量接口连不上），请改用混合或关键词检索，或稍后再试。")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

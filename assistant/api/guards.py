@@ -9,8 +9,10 @@ import time
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette.concurrency import run_in_threadpool
 
 from assistant.config import Settings
+from assistant.ratelimit_pg import PgRateLimiter, is_postgres
 
 # Routes that cost CPU per request (retrieval, the rules engine, the LLM): limited per client. The web UI's events
 # have their own, larger allowance.
@@ -56,8 +58,11 @@ class Guard:
     def __init__(self, app, settings: Settings):
         self.app = app
         self.settings = settings
-        self.limiter = RateLimiter({"api": settings.rate_limit, "ui": settings.rate_limit_ui},
-                                   settings.rate_limit_storage)
+        specs = {"api": settings.rate_limit, "ui": settings.rate_limit_ui}
+        if settings.rate_limit_storage == "memory://" and is_postgres(settings.db_url):
+            self.limiter = PgRateLimiter(specs, settings.db_url)  # shared by every process on this database
+        else:
+            self.limiter = RateLimiter(specs, settings.rate_limit_storage)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -68,7 +73,10 @@ class Guard:
         kind = "api" if path.startswith(LIMITED) else "ui" if path.startswith(LIMITED_UI) else None
         if kind:
             client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.limiter.retry_after(kind, client)
+            if getattr(self.limiter, "blocking", False):
+                wait = await run_in_threadpool(self.limiter.retry_after, kind, client)
+            else:
+                wait = self.limiter.retry_after(kind, client)
             if wait is not None:
                 return await _send_error(send, 429, "rate_limited", f"请求太频繁，请 {wait} 秒后再试。",
                                          {"Retry-After": str(wait)})
