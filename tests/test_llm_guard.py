@@ -298,19 +298,22 @@ def _sse(srv: Server, path: str, body: dict) -> list[tuple[str, str]]:
     return events
 
 
-def via_chat(srv: Server, case: Case) -> dict:
-    sid = None
+def _history(srv: Server, case: Case) -> dict:
+    """Earlier turns of the case in one owned session: the body fields that continue it."""
+    sid = token = None
     for h in case.history:
-        sid = _post(srv, "/api/chat", {"message": h, "session_id": sid}).json()["session_id"]
-    ans = _post(srv, "/api/chat", {"message": case.q, "session_id": sid}).json()
+        body = _post(srv, "/api/chat", {"message": h, "session_id": sid, "session_token": token}).json()
+        sid, token = body["session_id"], body["session_token"] or token
+    return {"session_id": sid, "session_token": token}
+
+
+def via_chat(srv: Server, case: Case) -> dict:
+    ans = _post(srv, "/api/chat", {"message": case.q, **_history(srv, case)}).json()
     return {"shown": ans["answer"], "answer": ans}
 
 
 def via_stream(srv: Server, case: Case) -> dict:
-    sid = None
-    for h in case.history:
-        sid = _post(srv, "/api/chat", {"message": h, "session_id": sid}).json()["session_id"]
-    events = _sse(srv, "/api/chat/stream", {"message": case.q, "session_id": sid})
+    events = _sse(srv, "/api/chat/stream", {"message": case.q, **_history(srv, case)})
     shown = "".join(json.loads(d)["text"] for e, d in events if e == "delta")
     final = [json.loads(d) for e, d in events if e == "answer"]
     assert len(final) == 1 and events[-1][0] == "answer"
