@@ -7,6 +7,8 @@ from typing import Any
 import cn2an
 from pydantic import BaseModel, Field
 
+from assistant import facts
+from assistant.place_roles import place_facts
 from tools.money import parse_amount
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
@@ -16,7 +18,7 @@ RE_AGE = re.compile(rf"({NUM})\s*(?:周岁|岁)")
 RE_AREA = re.compile(rf"({NUM})\s*(?:平方米|平米|平方|㎡|m2|平)(?![台均])")
 RE_PEOPLE = re.compile(rf"({NUM})\s*人次")
 RE_PERCENT = re.compile(rf"({NUM})\s*(?:%|％)")
-RE_LPR = re.compile(r"(?:LPR|lpr|利率)[^0-9]{0,6}([0-9]+(?:\.[0-9]+)?)\s*(?:%|％)?")
+RE_LPR = re.compile(r"(?:LPR|lpr)[^0-9，,。]{0,6}([0-9]+(?:\.[0-9]+)?)(?![0-9.]*\s*(?:万|元|%|％))")
 RE_YEAR_AMOUNT = re.compile(rf"第\s*({NUM})\s*年[^0-9{CN_DIGITS}，。,；;]{{0,12}}?({NUM}\s*(?:亿|万|千|w|W|k|K)?\s*(?:元|块)?)")
 RE_NTH_YEAR = re.compile(rf"第\s*([一二三1-3])\s*年")
 RE_MONTHS = re.compile(rf"({NUM})\s*个月")
@@ -33,13 +35,6 @@ RE_COUNT = {
     "events_per_year": re.compile(rf"活动[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*场"),
     "adopters": re.compile(rf"({NUM})\s*家(?:非关联)?(?:企业|公司)"),
 }
-
-DISTRICTS = ["亭湖区", "盐都区", "大丰区", "市开发区", "盐城经济技术开发区", "经开区", "盐南高新区", "东台市", "建湖县",
-             "射阳县", "阜宁县", "滨海县", "响水县"]
-DISTRICT_SHORT = {"亭湖": "亭湖区", "盐都": "盐都区", "大丰": "大丰区", "盐南": "盐南高新区", "东台": "东台市", "建湖": "建湖县",
-                  "射阳": "射阳县", "阜宁": "阜宁县", "滨海": "滨海县", "响水": "响水县", "开发区": "市开发区"}
-OTHER_CITIES = ["苏州", "南京", "上海", "北京", "杭州", "深圳", "广州", "无锡", "常州", "南通", "扬州", "泰州", "连云港",
-                "淮安", "宿迁", "徐州", "镇江", "合肥", "成都", "武汉", "西安", "重庆", "天津", "青岛", "厦门"]
 
 # topic -> keywords. Order matters: earlier topics win on ties.
 TOPICS: list[tuple[str, list[str]]] = [
@@ -105,10 +100,12 @@ class Slots(BaseModel):
     first_social_insurance_in_yancheng: bool | None = None
     district: str | None = None
     other_city: str | None = None
+    origin: str | None = None
     role: str | None = None
     area_sqm: float | None = None
     trainees: int | None = None
     lpr_percent: float | None = None
+    loan_rate_percent: float | None = None
     months: int | None = None
     years: float | None = None
     level: str | None = None
@@ -151,7 +148,8 @@ def to_number(token: str) -> float | None:
         return None
 
 
-def _money_values(text: str) -> list[float]:
+def _money_values(text: str, inputs_only: bool = False) -> list[float]:
+    """Money amounts in order; with inputs_only, amounts named as the benefit itself (听说能补30万) are left out."""
     out = []
     for m in RE_MONEY.finditer(text):
         num, unit, yuan_mark = m.group(1), m.group(2), m.group(3)
@@ -160,6 +158,8 @@ def _money_values(text: str) -> list[float]:
         start, end = m.span()
         tail = text[end:end + 2]
         if tail[:1] in ("%", "％", "岁", "年", "平", "人", "个", "家", "场", "月") and not yuan_mark:
+            continue
+        if inputs_only and facts.is_result_claim(text, start):
             continue
         try:
             out.append(parse_amount(num + (unit or "")))
@@ -171,7 +171,7 @@ def _money_values(text: str) -> list[float]:
 def extract_slots(text: str) -> Slots:
     s = Slots()
     t = text
-    s.amounts = _money_values(t)
+    s.amounts = _money_values(t, inputs_only=True)
     for m in RE_YEAR_AMOUNT.finditer(t):
         n, amt = to_number(m.group(1)), _money_values(m.group(2))
         if n and 1 <= n <= 3 and amt:
@@ -187,40 +187,27 @@ def extract_slots(text: str) -> Slots:
             break
     if re.search(r"非全日制|在职|函授|自考|成人教育|网络教育", t):
         s.full_time = False
-    elif "全日制" in t or "统招" in t:
-        s.full_time = True
+    else:
+        s.full_time = facts.polar(t, r"全日制|统招")
     if re.search(r"(之前|以前|已经|早就|曾经)[^，。]{0,8}(在盐|盐城)[^，。]{0,6}(交|缴|参)[^，。]{0,4}(社保|保险)|不是第一次|不是首次", t):
         s.first_social_insurance_in_yancheng = False
     elif re.search(r"(第一次|首次|头一回|刚)[^，。]{0,8}(社保|参保|保险)|(社保|参保)[^，。]{0,6}(第一次|首次)", t):
         s.first_social_insurance_in_yancheng = True
-    for d in DISTRICTS:
-        if d in t:
-            s.district = d
-            break
-    else:
-        for short, full in DISTRICT_SHORT.items():
-            if short in t:
-                s.district = full
-                break
-    for c in OTHER_CITIES:
-        if c in t:
-            s.other_city = c
-            break
-    if re.search(r"创始人|老板|法人|法定代表人|自己开", t):
-        s.role = "创始人"
-    elif re.search(r"高管|合伙人|CTO|CEO|总经理|副总", t):
-        s.role = "高管"
-    elif re.search(r"员工|打工|职员", t):
-        s.role = "员工"
+    places = place_facts(t)
+    s.district, s.other_city, s.origin = places.district, places.asked_other, places.origin
+    s.role = facts.role(t)
     if m := RE_AREA.search(t):
         s.area_sqm = to_number(m.group(1))
     if m := RE_PEOPLE.search(t):
         v = to_number(m.group(1))
         if v is not None:
             s.trainees = int(v)
-    if m := RE_LPR.search(t):
+    bound = facts.percents(t, to_number)
+    s.lpr_percent = (bound.get("lpr_percent") or [None])[0]
+    s.loan_rate_percent = (bound.get("loan_rate_percent") or [None])[0]
+    if s.lpr_percent is None and (m := RE_LPR.search(t)):  # "LPR 3.45" written without a percent sign
         s.lpr_percent = float(m.group(1))
-    s.percents = [v for v in (to_number(m.group(1)) for m in RE_PERCENT.finditer(t)) if v is not None]
+    s.percents = [v for vals in bound.values() for v in vals]
     if m := RE_MONTHS.search(t):
         s.months = int(to_number(m.group(1)) or 0) or None
     if m := RE_YEARS.search(t):
@@ -298,13 +285,12 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
     low = t.lower()
     if not t:
         return "smalltalk"
-    if any(w in t for w in OUT_OF_SCOPE_WORDS):
+    if any(w in t for w in OUT_OF_SCOPE_WORDS) and not topics:  # a word alone never refuses a covered question
         return "out_of_scope"
-    if any(w in t for w in TAX_WORDS) and "登记" not in t:
+    if any(w in t for w in TAX_WORDS) and "登记" not in t and not topics:
         return "out_of_scope"
-    if slots.other_city and re.search(r"政策|补|奖|券|人才|落户|优惠|贷款", t) and not re.search(
-            r"盐城|科创飞地|创新中心|飞地|联络处|办事处", t):
-        return "out_of_scope"
+    if slots.other_city and not re.search(r"科创飞地|创新中心|飞地|联络处|办事处", t):
+        return "out_of_scope"  # another place's own policy is asked about
     if any(w in t for w in CHECKLIST_WORDS) and not any(w in t for w in ["补贴", "奖励", "补助"]):
         return "checklist"
     if any(w in t for w in MATCH_WORDS):
