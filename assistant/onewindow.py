@@ -3,12 +3,31 @@ Checklists come from the get_checklist tool, so every fact in the answer is trac
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+import yaml
 
 from assistant.contract import ToolCall
-from tools.checklists import StepOut, checklist_book, detect_entity, detect_step
+from tools.checklists import CHECKLISTS_PATH, StepOut, checklist_book, detect_entity, detect_step
 from tools.registry import run_tool
 
 DONE = re.compile(r"(办好了|办完了|已经办|拿到了|领到了|搞定了|已办理|完成了|开好了|刻好了)")
+
+
+@lru_cache(maxsize=1)
+def _cues() -> dict[str, list[str]]:
+    return yaml.safe_load(CHECKLISTS_PATH.read_text(encoding="utf-8"))["intent_cues"]
+
+
+def asks_onewindow(text: str, topics: list[str]) -> bool:
+    """A question about opening a company, from the cue phrases of checklists.yaml: a strong cue is enough unless
+    a benefit is what is asked about; a weak cue (注册, 税务) needs a question word and no benefit topic."""
+    cues = _cues()
+    if any(w in text for w in cues["benefit_words"]):
+        return False
+    if any(w in text for w in cues["strong"]):
+        return True
+    return (not topics and any(w in text for w in cues["weak"]) and any(w in text for w in cues["asking"]))
 
 
 def render_step(step: dict, full: bool = True) -> str:

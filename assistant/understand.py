@@ -8,6 +8,7 @@ import cn2an
 from pydantic import BaseModel, Field
 
 from assistant import facts
+from assistant.onewindow import asks_onewindow
 from assistant.place_roles import place_facts
 from tools.money import parse_amount
 
@@ -71,9 +72,6 @@ TOPICS: list[tuple[str, list[str]]] = [
                "谁出钱", "市区两级", "市里还是区里", "财政分担"]),
 ]
 
-CHECKLIST_WORDS = ["一人有限公司", "有限公司", "税务要办", "新办企业", "新办纳税人", "注册公司", "开公司", "办执照", "营业执照", "设立登记", "银行开户", "开户", "税务登记", "报到", "刻章",
-                   "印章", "发票", "社保登记", "医保登记", "公积金", "办什么手续", "要带什么", "材料", "一窗", "开办",
-                   "注册一家", "开一家", "成立公司", "个体工商户", "注册OPC", "怎么注册", "办理流程", "执照"]
 MATCH_WORDS = ["哪些政策", "什么政策", "能享受哪些", "可以享受哪些", "能申请哪些", "可以申请哪些", "有哪些补贴", "哪些补贴",
                "适合我", "帮我匹配", "政策匹配", "我能拿哪些", "能拿哪些", "都能享受", "有什么优惠"]
 ELIGIBILITY_WORDS = ["能不能", "可不可以", "可以吗", "能吗", "符合", "有没有资格", "算不算", "够不够", "能享受吗",
@@ -291,7 +289,7 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
         return "out_of_scope"
     if slots.other_city and not re.search(r"科创飞地|创新中心|飞地|联络处|办事处", t):
         return "out_of_scope"  # another place's own policy is asked about
-    if any(w in t for w in CHECKLIST_WORDS) and not any(w in t for w in ["补贴", "奖励", "补助"]):
+    if asks_onewindow(t, topics):
         return "checklist"
     if any(w in t for w in MATCH_WORDS):
         return "match"
