@@ -11,6 +11,7 @@ from assistant import compose
 from assistant.contract import Citation, ToolCall
 from assistant.decide import RULE_TOPICS, TOPIC_BENEFIT, plan
 from assistant.retrieve import HybridSearcher
+from assistant.questions import split as split_questions
 from assistant.segment import expand_query, tokens
 from assistant.understand import Understanding, profile_updates, understand
 from tools.matching import Profile, match_policies
@@ -58,6 +59,21 @@ class Reply:
         return body
 
 
+def merge_replies(replies: list[Reply], questions: list[str]) -> Reply:
+    """One answer to a message that asked several things: each part under its question, each with its citation."""
+    answered = [r for r in replies if not r.refused] or replies
+    out = Reply(answered[0].intent)
+    out.refused = all(r.refused for r in replies)
+    for i, (r, q) in enumerate(zip(replies, questions), 1):
+        out.parts.append(f"**问题{i}**：{q.strip()}")
+        out.parts.extend(r.parts)
+        for c in r.citations:
+            out.cite(c.doc, c.section, c.quote, c.doc_title)
+        out.tool_calls.extend(r.tool_calls)
+        out.follow_up.extend(r.follow_up)
+    return out
+
+
 class RulesEngine:
     def __init__(self, searcher: HybridSearcher):
         self.searcher = searcher
@@ -66,9 +82,24 @@ class RulesEngine:
 
     # --- entry point ---------------------------------------------------------------------------------
     def respond(self, message: str, state: dict | None) -> tuple[Reply, dict, Understanding]:
+        """Answer each question of the message (at most three) in turn; one question is answered as is."""
         state = copy.deepcopy(state or {})
+        qs = split_questions((message or "").strip(), lambda t: understand(t).topics)
+        if len(qs) == 1:
+            return self._respond_one(qs[0].text, state, qs[0].topic)
+        replies, first_u = [], None
+        for q in qs:
+            reply, state, u = self._respond_one(q.text, state, q.topic)
+            replies.append(reply)
+            first_u = first_u or u
+        return merge_replies(replies, [q.text for q in qs]), state, first_u
+
+    def _respond_one(self, message: str, state: dict, forced_topic: str | None = None
+                     ) -> tuple[Reply, dict, Understanding]:
         profile = state.setdefault("profile", {})
         u = understand(message)
+        if forced_topic:
+            u.topic, u.topics = forced_topic, [forced_topic] + [t for t in u.topics if t != forced_topic]
         if state.get("last_intent") == "checklist" and u.intent not in ("out_of_scope", "match") and not u.topic:
             from tools.checklists import detect_entity, detect_step
 

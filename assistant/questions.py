@@ -1,0 +1,55 @@
+"""Splitting one message into the questions it asks (at most three), each with the topic it is about.
+Statements without a question ("我是硕士，28岁。") are context and travel with the question after them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+MAX_QUESTIONS = 3
+SENTENCE = re.compile(r"[^？?！!。；;]+[？?！!。；;]*")
+CONNECTOR = re.compile(r"[，,]\s*(另外|还有|此外|以及|顺便问一下|顺便问下|再问一下|再问下)")
+ASKS = re.compile(r"多少|几|吗|么|怎|什么|哪|呢|能否|是否|可否|有没有|能不能|可不可以|[？?]")
+EACH = re.compile(r"分别|各(是|给|有|能|补|奖|多少)|各自")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    topic: str | None = None  # set when one sentence asks about several topics (A和B分别多少)
+
+
+def _sentences(text: str) -> list[str]:
+    text = CONNECTOR.sub(lambda m: "。" + m.group(1), text)
+    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
+
+
+def _group(sentences: list[str]) -> list[str]:
+    """Glue statements to the question that follows them (or the last question when none follows)."""
+    groups: list[str] = []
+    pending = ""
+    for s in sentences:
+        pending += s
+        if ASKS.search(s):
+            groups.append(pending)
+            pending = ""
+    if pending:
+        if groups:
+            groups[-1] += pending
+        else:
+            groups.append(pending)
+    return groups
+
+
+def split(text: str, topics_of: Callable[[str], list[str]]) -> list[Question]:
+    """The questions of a message; a single Question(text) when it asks one thing."""
+    groups = _group(_sentences(text))
+    firsts = [(g, (topics_of(g) or [None])[0]) for g in groups]
+    distinct = {t for _, t in firsts if t}
+    if len(groups) > 1 and len(distinct) > 1:
+        return [Question(g) for g, _ in firsts][:MAX_QUESTIONS]
+    if len(groups) == 1 and EACH.search(text):
+        topics = topics_of(text)
+        if len(topics) > 1:
+            return [Question(text, t) for t in topics[:MAX_QUESTIONS]]
+    return [Question(text)]
