@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import compose
+from assistant.catalog import filled, topic_by_fields, topic_fields
 from assistant.contract import Citation, ToolCall
 from assistant.decide import RULE_TOPICS, TOPIC_BENEFIT, plan
 from assistant.retrieve import HybridSearcher
@@ -23,13 +24,6 @@ from tools.rules import policy_book
 GENERIC = set("""补贴 奖励 补助 支持 政策 优惠 opc 盐城 盐城市 创业 创业者 企业 公司 人工智能 ai 多少 有没有 能 可以 申请 怎么
 哪些 什么 元 万元 万 钱 给 拿 享受 办理 怎么办 需要 条件 规定 一人 一人公司 个人 如何 有 没 吗 呢 是 的 多久 几 年 月 每月 每年
 最高 最多 标准 相关 关于 问题 请问 咨询 了解 知道 告诉 一下 我们 我 要求 情况 具体 現在 现在 今年 明年""".split())
-FOLLOW_TOPIC_SLOTS = {"compute_voucher": ("annual", "amounts", "nth_year"), "living_subsidy": ("degree", "age", "months", "full_time"),
-                      "house_purchase": ("area_sqm", "role"), "talent_rental": ("rent", "amounts"),
-                      "data_purchase": ("amounts",), "guaranteed_loan": ("amounts", "borrower", "years"),
-                      "interest_subsidy": ("amounts", "lpr_percent"), "training_base": ("trainees",),
-                      "competition_award": ("prize", "competition"), "scope": ("district",),
-                      "event_support": ("amounts",), "community_infrastructure": ("amounts",),
-                      "community_rating": ("rating",), "data_listing": ("amounts",)}
 ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}(多少|几万|金额|标准|怎么算)"
                              r"|(多少|几万).{0,4}(奖励|补贴|补助|奖金)")
 REMEMBERED_TOPICS = set(TOPIC_BENEFIT) | set(RULE_TOPICS) | {"scope"}  # what "那…呢" can continue
@@ -37,8 +31,13 @@ TAX_NEARBY = [
     ("action-plan", "（五）完善OPC社区服务", "为OPC新设企业提供登记注册、银行开户、税务登记等事项“一窗受理、一网通办”服务"),
     ("guideline", "三、基本条件（五）公共服务", "为OPC社区入驻企业提供最长2年的免费公共服务包，涵盖财务代账、税务申报、法律咨询及专利申报等"),
 ]
-SLOT_TOPIC = [("area_sqm", "house_purchase"), ("trainees", "training_base"), ("rent", "talent_rental"),
-              ("lpr_percent", "interest_subsidy"), ("rating", "community_rating"), ("prize", "competition_award")]
+
+def fact_values(slots) -> dict:
+    """The understood facts by field name; an office area is the community's, not a flat's."""
+    values = {**slots.model_dump(), **slots.counts}
+    if slots.office_area_sqm is not None:
+        values["area_sqm"] = None
+    return values
 
 
 class Reply:
@@ -142,24 +141,23 @@ class RulesEngine:
         return reply, state, u
 
     def _resolve_topic(self, u: Understanding, state: dict) -> str | None:
+        """The topic named by a cue; else the last topic when this turn continues it (its facts, a what-if, a
+        correction); else the one topic the facts fit best (selection by the tools' fields)."""
         if u.topic:
             return u.topic
-        last = state.get("last_topic")
         if u.intent in ("out_of_scope", "checklist", "match"):
             return None
         if u.slots.district and re.search(r"享受|适用|能不能|可以吗|能申请|能拿|算不算", u.text):
             return "scope"
+        values = fact_values(u.slots)
+        last = state.get("last_topic")
         if last:
-            wanted = FOLLOW_TOPIC_SLOTS.get(last, ())
-            has_slot = any(getattr(u.slots, k) not in (None, [], {}) for k in wanted)
-            if has_slot or u.hypothetical or u.correction:
+            wanted = topic_fields().get(last, ())
+            if any(filled(values.get(k)) for k in wanted) or u.hypothetical or u.correction:
                 return last
-        for slot, topic in SLOT_TOPIC:
-            if getattr(u.slots, slot) is not None:
-                if slot == "area_sqm" and re.search(r"社区|办公|工位|场地", u.text):
-                    continue
-                return topic
-        return None
+        if u.profile_statement:
+            return None
+        return topic_by_fields(values)
 
     # --- handlers --------------------------------------------------------------------------------------
     def _topic(self, topic: str, u: Understanding, profile: dict, state: dict, reply: Reply) -> None:
@@ -201,6 +199,8 @@ class RulesEngine:
         elif topic == "scope":
             self._rule_topic("scope", reply)
         reply.follow_up.extend(p.missing)
+        if topic != "scope":
+            self._scope_note(u.slots.district or profile.get("district"), reply)
         if topic == "community_check":
             book = policy_book()
             for cond in book.community_conditions:  # one citation per item of 三、基本条件
@@ -213,6 +213,18 @@ class RulesEngine:
                 reply.follow_up.extend(f"请补充您社区的情况：{t}" for t in todo)
         if not p.missing:
             reply.follow_up.extend(self._suggestions(topic))
+
+    def _scope_note(self, district: str | None, reply: Reply) -> None:
+        """Where the company is decides the scope: outside the 大市区, say so with the closing paragraph."""
+        if not district:
+            return
+        result = run_tool("check_scope", {"district": district})
+        if result["eligible"] is True:
+            return
+        reply.tool_calls.append(ToolCall(name="check_scope", arguments={"district": district}, result=result))
+        reply.parts.append(f"**适用范围**：{result['reason']}")
+        art = result["article"]
+        reply.cite(art["doc"], art["section"], art["quote"], self.titles[art["doc"]])
 
     def _rule_topic(self, topic: str, reply: Reply) -> None:
         book = policy_book()

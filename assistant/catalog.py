@@ -1,0 +1,53 @@
+"""What the understanding needs from knowledge/policies.yaml: for each topic (a benefit, a rule, the community
+check) the facts that belong to it. Selection by evidence reads this instead of hand-kept maps."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+
+from tools.rules import POLICIES_PATH
+
+COMMUNITY_CHECK = "community_check"
+# Facts too common to pick a topic by themselves (a bare amount or a year fits many benefits).
+GENERIC_FIELDS = frozenset({"amounts", "nth_year", "years", "months", "role", "borrower", "district"})
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict:
+    return yaml.safe_load(POLICIES_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def topic_fields() -> dict[str, tuple[str, ...]]:
+    """topic -> the understood facts its tool takes (benefits and rules from their `fields`, the community check
+    from the fields of the guideline's conditions)."""
+    raw = _raw()
+    out = {e["id"]: tuple(e["fields"]) for group in ("benefits", "rules") for e in raw.get(group) or []
+           if e.get("fields")}
+    cond = []
+    for c in raw.get("community_conditions") or []:
+        cond += [c["field"]] if c.get("field") else []
+        cond += [a["field"] for a in c.get("any_of") or []]
+    out[COMMUNITY_CHECK] = tuple(dict.fromkeys(cond))
+    return out
+
+
+def filled(value) -> bool:
+    return value not in (None, [], {}, "")
+
+
+def topic_by_fields(values: dict[str, object]) -> str | None:
+    """The one topic whose distinctive fields the facts fill best; None when nothing fits or two fit equally
+    (then the question is answered from the text, never guessed)."""
+    scores: dict[str, int] = {}
+    for topic, fields in topic_fields().items():
+        n = sum(1 for f in fields if f not in GENERIC_FIELDS and filled(values.get(f)))
+        if n:
+            scores[topic] = n
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
