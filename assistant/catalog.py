@@ -51,3 +51,24 @@ def topic_by_fields(values: dict[str, object]) -> str | None:
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None
     return ranked[0][0]
+
+
+class TopicCues:
+    """The cue phrases of one topic, as declared next to its rule in policies.yaml."""
+
+    def __init__(self, topic: str, entry: dict):
+        self.topic = topic
+        self.cues: list[str] = list(entry.get("cues") or [])
+        self.rank: int = entry.get("cue_rank", 1000)
+        self.needs_money: bool = bool(entry.get("cue_needs_money"))  # 算力/大赛 also name things that are no benefit
+        self.founder_only: bool = bool(entry.get("founder_only"))    # not asked about a community's facilities
+
+
+@lru_cache(maxsize=1)
+def topic_cues() -> list[TopicCues]:
+    """Every topic with cue phrases, in the order that breaks ties (cue_rank)."""
+    raw = _raw()
+    out = [TopicCues(e["id"], e) for group in ("benefits", "rules") for e in raw.get(group) or [] if e.get("cues")]
+    if (proc := raw.get("recognition_process") or {}).get("cues"):
+        out.append(TopicCues(COMMUNITY_CHECK, proc))
+    return sorted(out, key=lambda t: t.rank)

@@ -8,6 +8,7 @@ import cn2an
 from pydantic import BaseModel, Field
 
 from assistant import facts
+from assistant.catalog import topic_cues
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import place_facts
 from tools.money import parse_amount
@@ -36,41 +37,6 @@ RE_COUNT = {
     "events_per_year": re.compile(rf"活动[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*场"),
     "adopters": re.compile(rf"({NUM})\s*家(?:非关联)?(?:企业|公司)"),
 }
-
-# topic -> keywords. Order matters: earlier topics win on ties.
-TOPICS: list[tuple[str, list[str]]] = [
-    ("no_double", ["就高不重复", "同时拿", "同时享受", "重复享受", "叠加", "一起拿", "两个补贴", "都拿", "能都", "同时符合"]),
-    ("event_support", ["办活动", "主办", "展会", "举办", "办大赛", "办比赛", "品牌活动", "沙龙", "联谊", "对接会",
-                       "核定总投入", "活动总投入"]),
-    ("competition_award", ["大赛", "比赛", "竞赛", "一等奖", "二等奖", "三等奖", "获奖"]),
-    ("community_check", ["认定条件", "认定标准", "能不能认定", "能否认定", "申请认定", "评上社区", "够不够认定"]),
-    ("community_rating", ["年度评估", "评估优秀", "评估良好", "优秀等次", "良好等次", "评上优秀", "评上良好"]),
-    ("community_infrastructure", ["基础设施", "平台建设投资", "投资额的20%", "公共基础设施", "社区建算力", "社区建平台", "社区建数据", "社区投资", "平台投资"]),
-    ("community_first_recognition", ["首次认定", "认定为市级"]),
-    ("training_base", ["实训基地", "培训基地", "人次"]),
-    ("industry_college", ["产业学院"]),
-    ("top_talent", ["顶尖", "一事一议", "领军人才"]),
-    ("compute_voucher", ["算力", "GPU", "显卡", "云服务器", "智算"]),
-    ("data_listing", ["挂牌"]),
-    ("dataset_development", ["数据集"]),
-    ("labeling_platform", ["标注"]),
-    ("data_purchase", ["数据产品", "买数据", "采购数据", "数据采购", "购买数据"]),
-    ("model_filing", ["备案"]),
-    ("key_rd", ["重点研发"]),
-    ("new_tech_catalogue", ["新技术新产品", "推广应用目录", "首试首用"]),
-    ("pilot_lead", ["试点", "牵头项目", "牵头申报", "牵头类"]),
-    ("typical_case", ["典型案例"]),
-    ("demonstration", ["示范应用", "示范项目", "场景应用合作", "场景合作", "研发资助"]),
-    ("interest_subsidy", ["贴息", "利息", "LPR", "lpr", "利率"]),
-    ("guaranteed_loan", ["担保贷款", "反担保", "贷款", "借款", "借钱", "借点钱", "缺钱"]),
-    ("fund_tolerance", ["容错", "亏损", "亏光"]),
-    ("house_purchase", ["买房", "购房", "商品房", "房补", "新房", "买了房", "买了套"]),
-    ("talent_rental", ["租房", "房租", "租金", "人才租赁房", "免租", "人才公寓"]),
-    ("living_subsidy", ["生活补贴", "生活费", "每月", "每个月", "一个月", "月补"]),
-    ("validity", ["有效期", "到期", "什么时候截止", "施行", "截止"]),
-    ("scope", ["适用范围", "哪些区", "大市区", "县", "东台", "建湖", "射阳", "阜宁", "滨海", "响水", "资金谁出",
-               "谁出钱", "市区两级", "市里还是区里", "财政分担"]),
-]
 
 MATCH_WORDS = ["哪些政策", "什么政策", "能享受哪些", "可以享受哪些", "能申请哪些", "可以申请哪些", "有哪些补贴", "哪些补贴",
                "适合我", "帮我匹配", "政策匹配", "我能拿哪些", "能拿哪些", "都能享受", "有什么优惠"]
@@ -263,19 +229,19 @@ def extract_slots(text: str) -> Slots:
 
 
 MONEY_CONTEXT = re.compile(r"券|补|费|报销|奖|钱|多少|租|用了|花了|能拿|给不给|有没有|支持|[0-9]|[一二三四五六七八九十]+万")
-GATED = {"compute_voucher", "competition_award"}  # words like 算力/大赛 also name things that are not benefits
 
 
 def detect_topics(text: str) -> list[str]:
+    """Topics whose cue phrases (declared in policies.yaml) occur, in tie-break order."""
     found = []
-    for topic, words in TOPICS:
-        if any(w in text for w in words):
-            if topic in GATED and not MONEY_CONTEXT.search(text):
+    for tc in topic_cues():
+        if any(w in text for w in tc.cues):
+            if tc.needs_money and not MONEY_CONTEXT.search(text):
                 continue
-            found.append(topic)
+            found.append(tc)
     if "社区" in text and not re.search(r"[0-9]", text):  # questions about a community's facilities, not a founder's
-        found = [t for t in found if t not in ("talent_rental", "house_purchase", "compute_voucher")]
-    return found
+        found = [tc for tc in found if not tc.founder_only]
+    return [tc.topic for tc in found]
 
 
 def classify(text: str, slots: Slots, topics: list[str]) -> str:
