@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import yaml
 
-from tools.rules import POLICIES_PATH
+from tools import rules
 
 COMMUNITY_CHECK = "community_check"
 # Facts too common to pick a topic by themselves (a bare amount or a year fits many benefits).
@@ -15,7 +15,7 @@ GENERIC_FIELDS = frozenset({"amounts", "nth_year", "years", "months", "role", "b
 
 @lru_cache(maxsize=1)
 def _raw() -> dict:
-    return yaml.safe_load(POLICIES_PATH.read_text(encoding="utf-8"))
+    return yaml.safe_load(rules.POLICIES_PATH.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
@@ -72,3 +72,27 @@ def topic_cues() -> list[TopicCues]:
     if (proc := raw.get("recognition_process") or {}).get("cues"):
         out.append(TopicCues(COMMUNITY_CHECK, proc))
     return sorted(out, key=lambda t: t.rank)
+
+
+@lru_cache(maxsize=1)
+def topic_tools() -> dict[str, str]:
+    """topic -> the tool that answers it, as declared in policies.yaml."""
+    raw = _raw()
+    out = {e["id"]: e["tool"] for group in ("benefits", "rules") for e in raw.get(group) or [] if e.get("tool")}
+    if (proc := raw.get("recognition_process") or {}).get("tool"):
+        out[COMMUNITY_CHECK] = proc["tool"]
+    return out
+
+
+def topic_benefit(topic: str) -> str | None:
+    """The benefit id whose article states a topic's general rule."""
+    raw = _raw()
+    if topic == COMMUNITY_CHECK:
+        return (raw.get("recognition_process") or {}).get("benefit")
+    return topic if any(b["id"] == topic for b in raw.get("benefits") or []) else None
+
+
+def clear_caches() -> None:
+    """Forget what was read from policies.yaml (a test that swaps the file calls this)."""
+    for f in (_raw, topic_fields, topic_cues, topic_tools):
+        f.cache_clear()

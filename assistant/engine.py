@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from assistant import compose
 from assistant.catalog import filled, topic_by_fields, topic_fields
 from assistant.contract import Citation, ToolCall
-from assistant.decide import RULE_TOPICS, TOPIC_BENEFIT, plan
+from assistant.decide import RULE_TOPICS, benefit_of, plan
 from assistant.retrieve import HybridSearcher
 from assistant.questions import split as split_questions
 from assistant.segment import expand_query, tokens
@@ -26,7 +26,6 @@ GENERIC = set("""补贴 奖励 补助 支持 政策 优惠 opc 盐城 盐城市 
 最高 最多 标准 相关 关于 问题 请问 咨询 了解 知道 告诉 一下 我们 我 要求 情况 具体 現在 现在 今年 明年""".split())
 ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}(多少|几万|金额|标准|怎么算)"
                              r"|(多少|几万).{0,4}(奖励|补贴|补助|奖金)")
-REMEMBERED_TOPICS = set(TOPIC_BENEFIT) | set(RULE_TOPICS) | {"scope"}  # what "那…呢" can continue
 TAX_NEARBY = [
     ("action-plan", "（五）完善OPC社区服务", "为OPC新设企业提供登记注册、银行开户、税务登记等事项“一窗受理、一网通办”服务"),
     ("guideline", "三、基本条件（五）公共服务", "为OPC社区入驻企业提供最长2年的免费公共服务包，涵盖财务代账、税务申报、法律咨询及专利申报等"),
@@ -133,7 +132,7 @@ class RulesEngine:
         else:
             self._policy_qa(u, reply)
 
-        if topic in REMEMBERED_TOPICS:
+        if topic:  # what "那…呢" can continue
             state["last_topic"] = topic
         state["last_intent"] = reply.intent
         if u.injection:
@@ -162,8 +161,7 @@ class RulesEngine:
     # --- handlers --------------------------------------------------------------------------------------
     def _topic(self, topic: str, u: Understanding, profile: dict, state: dict, reply: Reply) -> None:
         p = plan(topic, u, profile, state)
-        benefit_id = TOPIC_BENEFIT.get(topic)
-        benefit = policy_book().benefit(benefit_id) if benefit_id else None
+        benefit = benefit_of(topic)
         if topic == "compute_voucher" and p.tool:
             state["annual"] = {str(i + 1): v for i, v in enumerate(p.arguments["annual_spend"])}
         result = None
