@@ -94,5 +94,34 @@ def topic_benefit(topic: str) -> str | None:
 
 def clear_caches() -> None:
     """Forget what was read from policies.yaml (a test that swaps the file calls this)."""
-    for f in (_raw, topic_fields, topic_cues, topic_tools):
+    for f in (_raw, topic_fields, topic_cues, topic_tools, value_vocab):
         f.cache_clear()
+
+
+def dialogue() -> dict:
+    """Suggested questions, the coverage line and the nearby quotes of refusals (policies.yaml `dialogue`)."""
+    return _raw().get("dialogue") or {}
+
+
+def rule_entry(rule_id: str) -> dict:
+    return next((r for r in _raw().get("rules") or [] if r["id"] == rule_id), {})
+
+
+@lru_cache(maxsize=1)
+def value_vocab() -> dict[str, dict[str, list[str]]]:
+    """field -> canonical value -> the words that name it (from the benefits' `values`)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for b in _raw().get("benefits") or []:
+        for field, values in (b.get("values") or {}).items():
+            out.setdefault(field, {}).update(values)
+    return out
+
+
+def value_in(text: str, field: str) -> str | None:
+    """The canonical value of a field named in the text (the longest naming word wins)."""
+    best: tuple[int, str] | None = None
+    for canonical, words in value_vocab().get(field, {}).items():
+        for w in words:
+            if w in text and (best is None or len(w) > best[0]):
+                best = (len(w), canonical)
+    return best[1] if best else None

@@ -3,7 +3,7 @@ Every number written here comes from a tool result, a quoted article, or the use
 from __future__ import annotations
 
 from tools.money import yuan
-from tools.rules import Benefit
+from tools.rules import Benefit, policy_book
 
 DRAFT = "（本政策为征求意见稿，金额以正式印发版本为准。）"
 
@@ -74,7 +74,7 @@ def caveats(kind: str | None, has_amount: bool, scope: bool = True, no_double: b
     if no_double:
         notes.append("同一企业同一项目涉及多项奖补的，按“就高不重复”执行")
     if scope:
-        notes.append("主要支持盐城大市区（亭湖区、盐都区、大丰区、市开发区、盐南高新区）")
+        notes.append(f"主要支持盐城大市区（{'、'.join(policy_book().meta.scope_direct)}）")
     text = "；".join(notes) + "。" if notes else ""
     if has_amount:
         text += DRAFT
@@ -83,6 +83,16 @@ def caveats(kind: str | None, has_amount: bool, scope: bool = True, no_double: b
 
 def responsible(units: list[str]) -> str:
     return f"**咨询/受理部门**：{'、'.join(units)}（责任单位）。" if units else ""
+
+
+def year_rate(b: Benefit, year: int, capped: bool) -> str:
+    """The rate of one year of a benefit paid by year (第N年按…%), and whether the cap already stops it."""
+    if not b.rates or not 1 <= year <= len(b.rates):
+        return ""
+    line = f"第{year}年按实际使用费用的**{b.rates[year - 1] * 100:g}%**奖补（{b.section}）。"
+    if capped:
+        line += f"按您前面的费用，累计奖励已达到上限，第{year}年不会再增加。"
+    return line
 
 
 def general_rule(b: Benefit, focus_year: int | None = None) -> str:

@@ -15,8 +15,6 @@ from assistant.understand import Slots, Understanding
 from tools.registry import get_tool
 from tools.rules import policy_book
 
-RULE_TOPICS = {"fund_tolerance", "no_double", "validity"}  # answered from the rule's text, no tool
-
 
 class Plan(BaseModel):
     topic: str

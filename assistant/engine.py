@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import compose
-from assistant.catalog import filled, topic_by_fields, topic_fields
+from assistant.catalog import dialogue, filled, rule_entry, topic_by_fields, topic_fields, topic_tools
 from assistant.contract import Citation, ToolCall
-from assistant.decide import RULE_TOPICS, benefit_of, plan
+from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
 from assistant.questions import split as split_questions
 from assistant.segment import expand_query, tokens
@@ -26,10 +26,6 @@ GENERIC = set("""补贴 奖励 补助 支持 政策 优惠 opc 盐城 盐城市 
 最高 最多 标准 相关 关于 问题 请问 咨询 了解 知道 告诉 一下 我们 我 要求 情况 具体 現在 现在 今年 明年""".split())
 ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}(多少|几万|金额|标准|怎么算)"
                              r"|(多少|几万).{0,4}(奖励|补贴|补助|奖金)")
-TAX_NEARBY = [
-    ("action-plan", "（五）完善OPC社区服务", "为OPC新设企业提供登记注册、银行开户、税务登记等事项“一窗受理、一网通办”服务"),
-    ("guideline", "三、基本条件（五）公共服务", "为OPC社区入驻企业提供最长2年的免费公共服务包，涵盖财务代账、税务申报、法律咨询及专利申报等"),
-]
 
 def fact_values(slots) -> dict:
     """The understood facts by field name; an office area is the community's, not a flat's."""
@@ -63,7 +59,7 @@ def merge_replies(replies: list[Reply], questions: list[str]) -> Reply:
     out = Reply(answered[0].intent)
     out.refused = all(r.refused for r in replies)
     for i, (r, q) in enumerate(zip(replies, questions), 1):
-        out.parts.append(f"**问题{i}**：{q.strip()}")
+        out.parts.append(f"**您问**：{q.strip()}")
         out.parts.extend(r.parts)
         for c in r.citations:
             out.cite(c.doc, c.section, c.quote, c.doc_title)
@@ -120,12 +116,12 @@ class RulesEngine:
             self._refuse(u, reply)
         elif intent == "smalltalk" and not u.profile_statement:
             reply.parts.append(compose.smalltalk())
-            reply.follow_up = ["硕士来盐城创业每月生活补贴多少？", "算力券怎么补？", "我想开一家OPC公司要办什么？"]
+            reply.follow_up = list(dialogue().get("greeting_suggestions", []))
         elif intent == "checklist":
             self._checklist(u, state, reply)
         elif intent == "match" or (u.profile_statement and not topic):
             self._match(u, profile, reply)
-        elif topic in RULE_TOPICS:
+        elif topic and topic not in topic_tools():  # a rule, or a benefit with nothing to compute
             self._rule_topic(topic, reply)
         elif topic:
             self._topic(topic, u, profile, state, reply)
@@ -170,11 +166,9 @@ class RulesEngine:
                 result = run_tool(p.tool, p.arguments)
             except ValidationError as exc:
                 reply.parts.append(f"输入的数值不合理（{exc.errors()[0]['msg']}），请核对后再问。")
-        if p.focus_year and p.missing and benefit is not None and benefit.rates and p.focus_year <= len(benefit.rates):
-            line = f"第{p.focus_year}年按实际使用费用的**{benefit.rates[p.focus_year - 1] * 100:g}%**奖补（{benefit.section}）。"
-            if result is not None and any(c["binding"] for c in result["caps"]):
-                line += f"按您前面的费用，累计奖励已达到上限，第{p.focus_year}年不会再增加。"
-            reply.parts.append(line)
+        if p.focus_year and p.missing and benefit is not None:
+            capped = result is not None and any(c["binding"] for c in result["caps"])
+            reply.parts.append(compose.year_rate(benefit, p.focus_year, capped))
         if result is not None:
             reply.tool_calls.append(ToolCall(name=p.tool, arguments=p.arguments, result=result))
             if reply.intent == "policy_qa":
@@ -225,23 +219,24 @@ class RulesEngine:
         reply.cite(art["doc"], art["section"], art["quote"], self.titles[art["doc"]])
 
     def _rule_topic(self, topic: str, reply: Reply) -> None:
+        """A topic answered by the text of its rule (and the rules it names in `also`), or by a benefit's article
+        when the benefit has no amount to compute."""
         book = policy_book()
-        ids = {"validity": ["validity"], "no_double": ["no_double"], "scope": ["scope", "counties"],
-               "fund_tolerance": []}[topic]
-        if topic == "fund_tolerance":
-            b = book.benefit("fund_tolerance")
+        entry = rule_entry(topic)
+        if not entry:
+            b = book.benefit(topic)
             reply.parts.append(f"{b.title}（{b.section}）：{b.quote}")
             reply.cite(b.doc, b.section, b.quote, self.titles[b.doc])
             reply.parts.append(compose.responsible(b.responsible))
             return
-        for rid in ids:
+        for rid in [topic, *entry.get("also", [])]:
             r = book.rule(rid)
             reply.parts.append(f"{r.title}：{r.quote}")
             reply.cite(r.doc, r.section, r.quote, self.titles[r.doc])
-        if topic == "validity":
+        if entry.get("note_status"):
             reply.parts.append(f"注意：本文件目前为{book.meta.status}，以正式印发版本为准。")
-        if topic == "no_double":
-            reply.parts.append("也就是说，同一个项目符合多项奖补时取其中最高的一项，不叠加。")
+        if entry.get("note"):
+            reply.parts.append(entry["note"])
         reply.intent = "policy_qa"
 
     def _policy_qa(self, u: Understanding, reply: Reply) -> None:
@@ -285,9 +280,9 @@ class RulesEngine:
             nearby.append("盐城的OPC支持政策见《若干政策措施》第一条至第十条，可以问我具体某一项。")
         elif any(w in t for w in ("增值税", "所得税", "个税", "税率", "免税", "减税", "退税", "税收优惠", "税费减免", "印花税")):
             reason = "盐城OPC政策文件没有规定税收优惠或税率，"
-            for doc, section, quote in TAX_NEARBY:
-                nearby.append(f"《{self.titles[doc]}》{section}：{quote}")
-                reply.cite(doc, section, quote, self.titles[doc])
+            for q in dialogue().get("tax_nearby", []):
+                nearby.append(f"《{self.titles[q['doc']]}》{q['section']}：{q['quote']}")
+                reply.cite(q["doc"], q["section"], q["quote"], self.titles[q["doc"]])
             dept = "税收政策请咨询主管税务机关。"
         elif hits:
             reason = "盐城OPC政策文件（《行动方案》《社区建设指引》《若干政策措施》）没有规定这一项奖补，"
@@ -297,9 +292,9 @@ class RulesEngine:
             nearby.append("文件规定的奖补见《若干政策措施》第一条至第十条，可以问我“我能享受哪些政策”。")
         else:
             reason = "盐城OPC政策文件（《行动方案》《社区建设指引》《若干政策措施》）没有涉及这个问题，"
-            nearby.append("文件涵盖：算力券、数据产品采购、模型工具、OPC社区、场景、人才（生活补贴、租房、购房）、创业担保贷款与贴息、活动与大赛、OPC社区认定条件、企业开办一窗受理。")
+            nearby.append(f"文件涵盖：{dialogue().get('coverage', '')}。")
         reply.parts.append(compose.refusal(reason, nearby, dept))
-        reply.follow_up = ["我能享受哪些政策？", "算力券怎么补？", "硕士来盐城每月生活补贴多少？"]
+        reply.follow_up = list(dialogue().get("refusal_suggestions", []))
 
     def _match(self, u: Understanding, profile: dict, reply: Reply) -> None:
         reply.intent = "match"
@@ -333,7 +328,7 @@ class RulesEngine:
             reply.parts.append(f"能按公式计算的项目合计约 **{yuan(result['estimated_total'])}**（以满足全部条件为前提）。")
         reply.parts.append(compose.caveats("up_to", True, no_double=True))
         reply.follow_up.extend(f"请补充：{m}" for m in result["missing"][:3])
-        reply.follow_up.append("我每个月能拿多少生活补贴？")
+        reply.follow_up.append(dialogue().get("match_suggestion", ""))
 
     def _describe_profile(self, profile: dict) -> list[str]:
         out = []
@@ -357,10 +352,5 @@ class RulesEngine:
         answer_checklist(u, state, reply, self.titles)
 
     def _suggestions(self, topic: str) -> list[str]:
-        return {
-            "compute_voucher": ["那第三年呢？", "算力券找哪个部门申请？"],
-            "living_subsidy": ["那博士呢？", "租人才公寓有优惠吗？"],
-            "house_purchase": ["我是高管也能拿吗？", "租房有什么优惠？"],
-            "guaranteed_loan": ["贷款贴息怎么算？"],
-            "interest_subsidy": ["创业担保贷款能贷多少？"],
-        }.get(topic, ["我能享受哪些政策？"])
+        d = dialogue()
+        return list(d.get("suggestions", {}).get(topic) or [d.get("default_suggestion", "")])

@@ -8,7 +8,7 @@ import cn2an
 from pydantic import BaseModel, Field
 
 from assistant import facts
-from assistant.catalog import topic_cues
+from assistant.catalog import topic_cues, value_in
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import place_facts
 from tools.money import parse_amount
@@ -182,18 +182,9 @@ def extract_slots(text: str) -> Slots:
         s.level = "国家级"
     elif "省级" in t or ("省" in t and ("试点" in t or "案例" in t or "学院" in t)):
         s.level = "省级"
-    for p in ["一等奖", "二等奖", "三等奖"]:
-        if p in t:
-            s.prize = p
-    if "江苏人才创新创业大赛" in t or "人才创新创业大赛" in t:
-        s.competition = "江苏人才创新创业大赛"
-    elif "科技创业大赛" in t or ("省" in t and "大赛" in t):
-        s.competition = "江苏省科技创业大赛"
-    elif "国家" in t and "大赛" in t or "全国" in t and "大赛" in t:
-        s.competition = "国家创新创业大赛"
-    for r in ["优秀", "良好", "及格"]:
-        if r in t:
-            s.rating = r
+    s.prize = value_in(t, "prize")
+    s.competition = value_in(t, "competition")
+    s.rating = value_in(t, "rating")
     if re.search(r"企业贷|公司贷|以公司|以企业|企业名义|公司名义|给公司", t):
         s.borrower = "企业"
     elif re.search(r"个人贷|我个人|以个人|个人名义|创业者", t):
