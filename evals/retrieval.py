@@ -8,7 +8,8 @@ from pydantic import BaseModel
 
 from assistant.service import AssistantService
 
-RETRIEVAL_SET = Path(__file__).parent / "retrieval.yaml"
+SETS_DIR = Path(__file__).parent / "retrieval_sets"
+SPLITS = ("dev", "test")  # dev: tuned on; test: frozen, written blind
 
 
 class RetrievalCase(BaseModel):
@@ -29,8 +30,12 @@ class MethodScore(BaseModel):
     misses_at_3: list[str]
 
 
-def load_cases(path: Path = RETRIEVAL_SET) -> list[RetrievalCase]:
-    return [RetrievalCase(**c) for c in yaml.safe_load(path.read_text(encoding="utf-8"))]
+def load_cases(split: str = "dev") -> list[RetrievalCase]:
+    """Questions of one split; an absent split file is an empty set."""
+    path = SETS_DIR / f"{split}.yaml"
+    if not path.exists():
+        return []
+    return [RetrievalCase(**c) for c in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
 
 
 def score(method: str, ranked: list[list[tuple[str, str]]], cases: list[RetrievalCase]) -> MethodScore:
