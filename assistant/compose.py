@@ -3,7 +3,8 @@ Every number written here comes from a tool result, a quoted article, or the use
 from __future__ import annotations
 
 from tools.money import yuan
-from tools.rules import Benefit, policy_book
+from tools.places import metro_names
+from tools.rules import Benefit
 
 DRAFT = "（本政策为征求意见稿，金额以正式印发版本为准。）"
 
@@ -74,7 +75,7 @@ def caveats(kind: str | None, has_amount: bool, scope: bool = True, no_double: b
     if no_double:
         notes.append("同一企业同一项目涉及多项奖补的，按“就高不重复”执行")
     if scope:
-        notes.append(f"主要支持盐城大市区（{'、'.join(policy_book().meta.scope_direct)}）")
+        notes.append(f"主要支持盐城大市区（{'、'.join(metro_names())}）")
     text = "；".join(notes) + "。" if notes else ""
     if has_amount:
         text += DRAFT
