@@ -332,6 +332,7 @@ class RulesEngine:
             reply.parts.append(f"能按公式计算的补贴合计约 **{yuan(result['estimated_total'])}**（以满足全部条件为前提）。"
                                + result.get("total_note", ""))
         reply.parts.extend(f"就高不重复：{line}" for line in result.get("no_double", []))
+        self._scope_note(profile.get("district"), reply)
         reply.parts.append(compose.caveats("up_to", True, no_double=True))
         reply.follow_up.extend(f"请补充：{m}" for m in result["missing"][:3])
         reply.follow_up.append(dialogue().get("match_suggestion", ""))

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.facts import clause_of, negated
+from assistant.segment import tokenizer
 from tools import places
 
 # Words around a place saying the founder comes from there (not where the company is, not what is asked about).
@@ -30,11 +31,16 @@ def find_places(text: str) -> list[Place]:
     """Every place the gazetteer (tools/places.py) finds, left to right; Yancheng itself and Jiangsu are no
     place of their own here (江苏省科技创业大赛 names a competition, 盐城 the policy's own city)."""
     found = []
+    starts = None
     for p in places.resolve(text):
         scope = places.scope(p)
         if scope is None:
             continue
         local = scope != "外地"
+        if not local:  # a name inside a word is no place (沿海城市 is not 海城市)
+            starts = starts if starts is not None else {t[1] for t in tokenizer().tokenize(text)}
+            if p.start not in starts:
+                continue
         found.append(Place(p.text or p.name, p.start, p.start + len(p.text or p.name), local,
                            p.name if local else None))
     return found
