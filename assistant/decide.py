@@ -97,7 +97,9 @@ def _annual(ctx: Ctx) -> dict[int, float]:
     if s.annual:
         annual.update(s.annual)
     elif s.amounts:
-        if s.nth_year and len(s.amounts) == 1:
+        if s.repeat_years and len(s.amounts) == 1:
+            annual = {y: s.amounts[0] for y in range(1, s.repeat_years + 1)}
+        elif s.nth_year and len(s.amounts) == 1:
             annual[s.nth_year] = s.amounts[0]
         elif len(s.amounts) <= 3:
             annual = {i + 1: a for i, a in enumerate(s.amounts)}
@@ -228,7 +230,11 @@ def _interest(ctx: Ctx, tool: str) -> Plan:
 def _event(ctx: Ctx, tool: str) -> Plan:
     if ctx.amount is None:
         return Plan(topic=ctx.topic, missing=["您的活动核定总投入是多少？是否经报备同意、在盐举办？"])
-    return _with_flag(ctx, tool, {"approved_total_investment": ctx.amount}, "level", "level")
+    p = _with_flag(ctx, tool, {"approved_total_investment": ctx.amount}, "level", "level")
+    for flag in ("in_yancheng", "filed_and_approved"):
+        if getattr(ctx.s, flag) is not None:
+            p.arguments[flag] = getattr(ctx.s, flag)
+    return p
 
 
 def _competition(ctx: Ctx, tool: str) -> Plan:

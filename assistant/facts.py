@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Words a negation can govern on their own, so the negation stops there (非全日制 | 硕士).
+ATTRIBUTES = ("全日制", "统招", "关联", "首次", "第一次")
 CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
 # A negation that governs the word right after it (allowing a few filler characters: 不是公司创始人).
-NEGATION_BEFORE = re.compile(r"(不是|并非|并不是|不算|没有|还没有?|没|非|不)[^，,。；;！!？?不没非]{0,3}$")
+NEGATION_BEFORE = re.compile(r"(不是|并非|并不是|不算|没有|还没有?|没|尚未|未|非|不)[^，,。；;！!？?不没非未]{0,3}$")
 NUMBER = r"(?:[0-9]+(?:[.,][0-9]+)*|[零〇一二两三四五六七八九十百千万亿点]+)"
 RE_PERCENT = re.compile(rf"({NUMBER})\s*(?:%|％)")
 RE_PERCENT_WORDS = re.compile(rf"百分之({NUMBER})")
@@ -19,6 +21,16 @@ PERCENT_LABELS = {
 }
 # Words before an amount saying it is the benefit the user heard of, not an input of the calculation.
 RESULT_WORDS = re.compile(r"(补|补贴|补助|奖励|奖|给|拿到?|领|资助|报销)[^，,。；;！!？?0-9]{0,2}$")
+# An amount asked for (申请20万采购支持) is a guess of the benefit when a benefit word follows it.
+ASKED_FOR = re.compile(r"(申请|能批|批)[^，,。；;！!？?0-9]{0,2}$")
+BENEFIT_AFTER = re.compile(r"^[^，,。；;！!？?]{0,6}(支持|补贴|补助|奖励|资助|奖补)")
+# Labels of money amounts: which field a value belongs to; "ignored" ones are no input of any calculation.
+MONEY_LABELS = {
+    "ignored": ["月薪", "工资", "年薪", "收入", "营收", "营业额", "预算", "总预算", "估值", "注册资本", "认缴", "总价", "房价"],
+    "interest_paid": ["利息", "付息"],
+    "rent": ["月租", "租金", "房租"],
+    "input": ["花了", "用了", "费用", "合同", "投资", "投入", "贷", "采购", "买了", "支出", "服务费", "金额", "本金", "成本"],
+}
 ROLE_WORDS = [("创始人", r"创始人|老板|法人|法定代表人|自己开"), ("高管", r"高管|合伙人|CTO|CEO|总经理|副总"),
               ("员工", r"员工|打工|职员")]
 
@@ -38,9 +50,11 @@ def clause_of(text: str, pos: int) -> tuple[int, int]:
 
 
 def negated(text: str, start: int) -> bool:
-    """True when a negation in the same clause governs the word starting at start."""
+    """True when a negation in the same clause governs the word starting at start (非全日制硕士 negates the
+    full-time study, not the degree)."""
     c0, _ = clause_of(text, start)
-    return bool(NEGATION_BEFORE.search(text[c0:start]))
+    m = NEGATION_BEFORE.search(text[c0:start])
+    return bool(m) and not any(w in m.group(0) for w in ATTRIBUTES)
 
 
 def occurrences(text: str, pattern: str) -> list[Span]:
@@ -115,7 +129,11 @@ def percents(text: str, to_number) -> dict[str, list[float]]:
     return out
 
 
-def is_result_claim(text: str, start: int) -> bool:
-    """An amount introduced as the benefit itself (听说能补30万), not as a cost the benefit is computed from."""
-    c0, _ = clause_of(text, start)
-    return bool(RESULT_WORDS.search(text[c0:start]))
+def is_result_claim(text: str, start: int, end: int | None = None) -> bool:
+    """An amount introduced as the benefit itself (听说能补30万, 想申请20万采购支持), not as a cost the benefit is
+    computed from (申请500万创业担保贷款 is a loan asked for: an input)."""
+    c0, c1 = clause_of(text, start)
+    before = text[c0:start]
+    if RESULT_WORDS.search(before):
+        return True
+    return bool(end is not None and ASKED_FOR.search(before) and BENEFIT_AFTER.search(text[end:c1]))

@@ -12,7 +12,7 @@ from tools import places
 
 # Words around a place saying the founder comes from there (not where the company is, not what is asked about).
 ORIGIN_BEFORE = re.compile(r"(从|之前在|以前在|原来在|曾在|曾经在|老家|老家在|来自|毕业于|户籍在?|出生在)[^，,。；;]{0,2}$")
-ORIGIN_AFTER = re.compile(r"^(人(?!才|工)|籍)|^[^，,。；;]{0,3}(回来|回到|来的|过来|毕业|读书|上学|上的大学|工作过|待过|干过|打工|离职|辞职)")
+ORIGIN_AFTER = re.compile(r"^(人(?!才|工)|籍)|^[^，,。；;]{0,3}(回来|交|缴|上班|工作|生活|住过|回到|来的|过来|毕业|读书|上学|上的大学|工作过|待过|干过|打工|离职|辞职)")
 # Words saying the company is there.
 COMPANY_AFTER = re.compile(r"^[^，,。；;]{0,4}(开|注册|创业|成立|办|落户|设立|经营|的企业|的公司|的OPC|企业|公司)")
 YANCHENG = "盐城"

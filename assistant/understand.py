@@ -23,6 +23,7 @@ RE_PERCENT = re.compile(rf"({NUM})\s*(?:%|％)")
 RE_LPR = re.compile(r"(?:LPR|lpr)[^0-9，,。]{0,6}([0-9]+(?:\.[0-9]+)?)(?![0-9.]*\s*(?:万|元|%|％))")
 RE_YEAR_AMOUNT = re.compile(rf"第\s*({NUM})\s*年[^0-9{CN_DIGITS}，。,；;]{{0,12}}?({NUM}\s*(?:亿|万|千|w|W|k|K)?\s*(?:元|块)?)")
 RE_NTH_YEAR = re.compile(rf"第\s*([一二三1-3])\s*年")
+RE_REPEAT = re.compile(rf"(?:连续|持续|一共|共)\s*(?:用|花)?了?\s*([一二两三1-3])\s*年")
 RE_MONTHS = re.compile(rf"({NUM})\s*个月")
 RE_YEARS = re.compile(rf"(?<!第)(?<![0-9{CN_DIGITS}])({NUM})\s*年(?!度|级|内|轻|龄|前|后|底|初|培训|的)")
 RE_COUNT = {
@@ -86,6 +87,9 @@ class Slots(BaseModel):
     office_area_sqm: float | None = None
     rent: float | None = None
     interest_paid: float | None = None
+    repeat_years: int | None = None
+    filed_and_approved: bool | None = None
+    in_yancheng: bool | None = None
 
 
 class Understanding(BaseModel):
@@ -112,8 +116,12 @@ def to_number(token: str) -> float | None:
         return None
 
 
-def _money_values(text: str, inputs_only: bool = False) -> list[float]:
-    """Money amounts in order; with inputs_only, amounts named as the benefit itself (听说能补30万) are left out."""
+def _money_values(text: str) -> list[float]:
+    return [v for v, _, _ in _money_spans(text)]
+
+
+def _money_spans(text: str) -> list[tuple[float, int, int]]:
+    """Money amounts in order with their positions."""
     out = []
     for m in RE_MONEY.finditer(text):
         num, unit, yuan_mark = m.group(1), m.group(2), m.group(3)
@@ -123,49 +131,79 @@ def _money_values(text: str, inputs_only: bool = False) -> list[float]:
         tail = text[end:end + 2]
         if tail[:1] in ("%", "％", "岁", "年", "平", "人", "个", "家", "场", "月") and not yuan_mark:
             continue
-        if inputs_only and facts.is_result_claim(text, start):
-            continue
         try:
-            out.append(parse_amount(num + (unit or "")))
+            out.append((parse_amount(num + (unit or "")), start, end))
         except ValueError:
             continue
     return out
 
 
-def extract_slots(text: str) -> Slots:
-    s = Slots()
-    t = text
-    s.amounts = _money_values(t, inputs_only=True)
+DEGREES = [("博士", "博士"), ("硕士", "硕士"), ("研究生", "硕士"), ("技师", "技师班"), ("本科", "本科"), ("学士", "本科"),
+           ("大专", "专科"), ("专科", "专科"), ("高中", "其他"), ("中专", "其他")]
+SI = r"(交|缴|参)[^，。]{0,4}(社保|保险)|(社保|参保|保险)[^，。]{0,4}(交|缴)"
+
+
+def _money(s: Slots, t: str) -> None:
+    """Amounts that are inputs of a calculation, each bound to its label (利息, 月租) or left out when its label
+    says it is no input (收入, 预算) or it is the benefit the user guesses (听说能补30万)."""
+    for value, start, end in _money_spans(t):
+        field = facts.bind(t, facts.Span(start, end, t[start:end]), facts.MONEY_LABELS)
+        if field == "interest_paid" and s.interest_paid is None:
+            s.interest_paid = value
+        elif field == "rent" and s.rent is None:
+            s.rent = value
+        elif field in (None, "input") and not facts.is_result_claim(t, start, end):
+            s.amounts.append(value)
     for m in RE_YEAR_AMOUNT.finditer(t):
         n, amt = to_number(m.group(1)), _money_values(m.group(2))
         if n and 1 <= n <= 3 and amt:
             s.annual[int(n)] = amt[0]
     if m := RE_NTH_YEAR.search(t):
         s.nth_year = int(to_number(m.group(1)) or 0) or None
+    if len(s.amounts) == 1 and re.search(r"每年|一年", t) and (m := RE_REPEAT.search(t)):
+        s.repeat_years = int(to_number(m.group(1)) or 0) or None
+    if s.rent is None and (m := re.search(rf"(?:月租|租金|房租)[^0-9{CN_DIGITS}]{{0,6}}({NUM})", t)):
+        s.rent = to_number(m.group(1))
+
+
+def _person(s: Slots, t: str) -> None:
+    """Age, degree, full-time, first social insurance in Yancheng, role and places: negation-aware."""
     if m := RE_AGE.search(t):
         s.age = int(to_number(m.group(1)) or 0) or None
-    for word, deg in [("博士", "博士"), ("硕士", "硕士"), ("研究生", "硕士"), ("技师", "技师班"), ("本科", "本科"),
-                      ("学士", "本科"), ("大专", "专科"), ("专科", "专科"), ("高中", "其他"), ("中专", "其他")]:
-        if word in t:
-            s.degree = deg
-            break
+    said = [(sp.start, deg) for word, deg in DEGREES for sp in facts.occurrences(t, word)
+            if not facts.negated(t, sp.start)]
+    s.degree = min(said)[1] if said else None
     if re.search(r"非全日制|在职|函授|自考|成人教育|网络教育", t):
         s.full_time = False
     else:
         s.full_time = facts.polar(t, r"全日制|统招")
-    if re.search(r"(之前|以前|已经|早就|曾经)[^，。]{0,8}(在盐|盐城)[^，。]{0,6}(交|缴|参)[^，。]{0,4}(社保|保险)|不是第一次|不是首次", t):
-        s.first_social_insurance_in_yancheng = False
-    elif re.search(r"(第一次|首次|头一回|刚)[^，。]{0,8}(社保|参保|保险)|(社保|参保)[^，。]{0,6}(第一次|首次)", t):
-        s.first_social_insurance_in_yancheng = True
+    s.first_social_insurance_in_yancheng = _first_si(t)
     places = place_facts(t)
     s.district, s.other_city, s.origin = places.district, places.asked_other, places.origin
     s.role = facts.role(t)
+
+
+def _first_si(t: str) -> bool | None:
+    """首次在盐参保: a first time said outright; an earlier payment in Yancheng (unless denied: 之前从没) says no;
+    not paying yet (还没交社保) is a condition still to meet."""
+    if re.search(r"不是第一次|不是首次", t):
+        return False
+    if re.search(rf"(第一次|首次|头一回|刚)[^，。]{{0,8}}({SI}|社保|参保)|(社保|参保)[^，。]{{0,6}}(第一次|首次)"
+                 rf"|(第一次|首次)[^，。]{{0,6}}(在盐|盐城)[^，。]{{0,3}}(交|缴|参保)", t):
+        return True
+    if m := re.search(rf"(之前|以前|已经|早就|曾经|一直)[^，。]{{0,8}}(在盐|盐城)[^，。]{{0,6}}({SI})", t):
+        return bool(re.search(r"没|未|不", m.group(0)))
+    if re.search(rf"(还没|尚未|还未|没有|没)[^，。]{{0,6}}({SI})", t):
+        return False
+    return None
+
+
+def _project(s: Slots, t: str) -> None:
+    """Facts about a project, a loan, a listing, an event or a community."""
     if m := RE_AREA.search(t):
         s.area_sqm = to_number(m.group(1))
-    if m := RE_PEOPLE.search(t):
-        v = to_number(m.group(1))
-        if v is not None:
-            s.trainees = int(v)
+    if (m := RE_PEOPLE.search(t)) and (v := to_number(m.group(1))) is not None:
+        s.trainees = int(v)
     bound = facts.percents(t, to_number)
     s.lpr_percent = (bound.get("lpr_percent") or [None])[0]
     s.loan_rate_percent = (bound.get("loan_rate_percent") or [None])[0]
@@ -174,48 +212,43 @@ def extract_slots(text: str) -> Slots:
     s.percents = [v for vals in bound.values() for v in vals]
     if m := RE_MONTHS.search(t):
         s.months = int(to_number(m.group(1)) or 0) or None
-    if m := RE_YEARS.search(t):
-        v = to_number(m.group(1))
-        if v is not None and v < 100:
-            s.years = v
+    if (m := RE_YEARS.search(t)) and (v := to_number(m.group(1))) is not None and v < 100:
+        s.years = v
     if "国家级" in t or "国家" in t and ("试点" in t or "案例" in t or "学院" in t):
         s.level = "国家级"
     elif "省级" in t or ("省" in t and ("试点" in t or "案例" in t or "学院" in t)):
         s.level = "省级"
-    s.prize = value_in(t, "prize")
-    s.competition = value_in(t, "competition")
-    s.rating = value_in(t, "rating")
-    if re.search(r"企业贷|公司贷|以公司|以企业|企业名义|公司名义|给公司", t):
+    s.prize, s.competition, s.rating = value_in(t, "prize"), value_in(t, "competition"), value_in(t, "rating")
+    if re.search(r"企业贷|公司贷|以公司|以企业|企业名义|公司名义|给公司|(企业|公司)[^，,。个人]{0,4}贷", t):
         s.borrower = "企业"
     elif re.search(r"个人贷|我个人|以个人|个人名义|创业者", t):
         s.borrower = "个人"
-    if "非关联" in t:
-        s.related_party = False
-    elif re.search(r"关联(方|公司|企业)", t):
-        s.related_party = True
-    if re.search(r"首次挂牌|第一次挂牌", t):
-        s.first_listing = True
-    elif re.search(r"(再次|第二次|又)挂牌", t):
+    s.related_party = False if "非关联" in t else (True if re.search(r"关联(方|公司|企业)", t) else None)
+    if re.search(r"(再次|第二次|又|已经|之前|以前)[^，,。]{0,12}挂(过|牌)", t):
         s.first_listing = False
-    if re.search(r"(没有?|不)(在盐城?)?落地", t):
-        s.landed_in_yancheng = False
-    elif "落地" in t:
-        s.landed_in_yancheng = True
+    elif re.search(r"(首次|第一次)[^，,。]{0,16}挂牌", t):
+        s.first_listing = True
+    s.landed_in_yancheng = False if re.search(r"(没有?|不|未)(在盐城?)?落地", t) else (True if "落地" in t else None)
+    s.filed_and_approved = facts.polar(t, r"报备")
+    s.in_yancheng = True if re.search(r"在盐(城)?(举|主)?办", t) else None
+    _community(s, t)
+
+
+def _community(s: Slots, t: str) -> None:
     for name, rx in RE_COUNT.items():
-        if m := rx.search(t):
-            v = to_number(m.group(1))
-            if v is not None:
-                s.counts[name] = v
+        if (m := rx.search(t)) and (v := to_number(m.group(1))) is not None:
+            s.counts[name] = v
     if re.search(r"(办公|面积)", t) and s.area_sqm is not None:
         s.office_area_sqm = s.area_sqm
     if re.search(r"订单", t) and s.amounts:
         s.orders_yuan = s.amounts[-1]
-    if m := re.search(rf"(?:月租|租金|房租)[^0-9{CN_DIGITS}]{{0,6}}({NUM}\s*(?:万|千)?\s*(?:元|块)?)", t):
-        vals = _money_values(m.group(1)) or ([to_number(m.group(1))] if to_number(m.group(1)) else [])
-        s.rent = vals[0] if vals else None
-    if m := re.search(rf"(?:付了?|支付了?|交了?)(?:利息)?[^0-9{CN_DIGITS}]{{0,4}}({NUM}\s*(?:万|千)?\s*(?:元|块)?)(?:的)?利息", t):
-        vals = _money_values(m.group(1))
-        s.interest_paid = vals[0] if vals else None
+
+
+def extract_slots(text: str) -> Slots:
+    s = Slots()
+    _money(s, text)
+    _person(s, text)
+    _project(s, text)
     return s
 
 
