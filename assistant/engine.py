@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant import compose
+from assistant import compose, policy_answer
 from assistant.contract import Citation, ToolCall
 from assistant.decide import RULE_TOPICS, TOPIC_BENEFIT, plan
 from assistant.retrieve import HybridSearcher
@@ -211,20 +211,7 @@ class RulesEngine:
         if ASKS_FOR_AMOUNT.search(u.text):  # an amount for a benefit none of the articles grants
             self._refuse(u, reply, hits[:1])
             return
-        top = hits[0]
-        shown = [top] + [h for h in hits[1:2] if h.score >= top.score * 0.97 and h.section != top.section]
-        lead = "根据文件原文：" if len(shown) == 1 else "文件中相关的规定有："
-        lines = [lead]
-        for h in shown:
-            lines.append(f"- 《{h.doc_title}》{h.section}：{h.quote}")
-            reply.cite(h.doc, h.section, h.quote, h.doc_title)
-        reply.parts.append("\n".join(lines))
-        units = [u_ for h in shown for u_ in h.responsible]
-        if units:
-            reply.parts.append(f"**责任单位**：{units[0].replace('责任单位：', '')}")
-        if any("元" in h.quote for h in shown):
-            reply.parts.append(compose.DRAFT)
-        reply.follow_up.append("需要我按您的情况算一算能拿多少吗？")
+        policy_answer.answer(self.searcher, u.text, hits, reply)
 
     def _covered(self, text: str) -> bool:
         content = [t for t in tokens(expand_query(text))

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from evals.assertions import check, unsupported
+from evals.heading_check import no_bare_heading
 
 CASES_DIR = Path(__file__).parent / "cases"
 BASELINE = Path(__file__).parent / "baseline.json"
@@ -80,7 +81,7 @@ def run_case(case: EvalCase, ask: Ask, judge=None) -> dict:
             ans = {"answer": "", "citations": [], "tool_calls": [], "refused": None, "error": repr(exc)}
         elapsed = (time.perf_counter() - t0) * 1000
         sid = ans.get("session_id", sid)
-        checks = check(turn.expect, ans)
+        checks = check(turn.expect, ans) + no_bare_heading(ans)
         if "error" in ans:
             checks.append({"name": "no_error", "ok": False, "detail": ans["error"]})
         turns.append({"q": turn.q, "expect": turn.expect, "answer": ans.get("answer"), "citations": ans.get("citations"),
