@@ -123,22 +123,15 @@ def eval_cases(ctx: typer.Context,
 @eval_app.command("retrieval")
 def eval_retrieval(naive: bool = typer.Option(True, "--naive/--no-naive", help="同时评测朴素基线"),
                    as_json: bool = typer.Option(False, "--json")) -> None:
-    """检索评测：混合、BM25、向量、朴素基线的 hit@1 / hit@3 / MRR@10。"""
+    """检索评测：混合、BM25、向量、朴素基线在 dev/test 上的 hit@1 / hit@3 / MRR@10，以及纯政策问答的通过率。"""
     from assistant.service import get_service
-    from evals.retrieval import load_cases, run
+    from evals.retrieval import print_report, report
 
-    cases = load_cases()
-    scores = run(get_service(), cases, with_naive=naive)
+    rep = report(get_service(), with_naive=naive)
     if as_json:
-        _print_json([s.model_dump() for s in scores])
-        return
-    table = Table("方法", "hit@1", "hit@3", "MRR@10", title=f"检索评测（{len(cases)} 题）")
-    for s in scores:
-        table.add_row(s.method, f"{s.hit_at_1:.3f}", f"{s.hit_at_3:.3f}", f"{s.mrr_at_10:.3f}")
-    console.print(table)
-    hybrid = scores[0]
-    if hybrid.misses_at_3:
-        console.print("混合检索前3未命中：" + "；".join(hybrid.misses_at_3))
+        _print_json(rep)
+    else:
+        print_report(rep, console)
 
 
 @app.command()

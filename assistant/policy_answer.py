@@ -14,7 +14,6 @@ from cn2an import an2cn
 
 from assistant.ingest import Sentence
 from assistant.retrieve import Hit, HybridSearcher
-from assistant.segment import expand_query, tokens
 
 # What a question asks for, and what a sentence that answers it contains (language cues, not policy facts).
 # Checked in this order: a steps or list question often also says 是什么 (认定流程是什么).
@@ -85,16 +84,13 @@ def _direct(searcher: HybridSearcher, kind: str, question: str, sentences: list[
     if not sentences:
         return None
     cue = next((c for name, _, c in KINDS if name == kind), None)
-    q = set(tokens(expand_query(question)))
-    weight = {t: searcher._idf.get(t, 1.0) for t in q}
-    total = sum(weight.values()) or 1.0
+    q_tokens = searcher.rank(question).q_tokens
     top = max(rel) or 1.0
 
     def value(i: int) -> float:
         s = sentences[i]
-        have = set(tokens(s.text + " ".join(s.heading_path[1:])))
-        cover = sum(w for t, w in weight.items() if t in have) / total
-        return cover + 0.3 * rel[i] / top + (0.3 if cue is not None and cue.search(s.text) else 0.0)
+        bonus = 0.3 if cue is not None and cue.search(s.text) else 0.0
+        return searcher.coverage(q_tokens, s) + 0.3 * rel[i] / top + bonus
 
     return sentences[max(range(len(sentences)), key=lambda i: (value(i), -i))]
 

@@ -165,12 +165,23 @@ class HybridSearcher:
         return hits
 
     def best_sentence(self, section: Section, ranked: Ranked) -> str:
-        """The whole sentence of the section most relevant to the query, verbatim (never its heading)."""
+        """The whole sentence of the section that best answers the query, verbatim (never its heading)."""
         idx = self.by_section.get((section.doc, section.label), [])
         if not idx:
             return section.text[:QUOTE_MAX]
-        best = max(idx, key=lambda i: (ranked.sentence_rel[i], -i))
+        top = max(float(ranked.sentence_rel[i]) for i in idx) or 1.0
+        best = max(idx, key=lambda i: (self.coverage(ranked.q_tokens, self.sentences[i])
+                                       + 0.3 * float(ranked.sentence_rel[i]) / top, -i))
         return self.sentences[best].text[:QUOTE_MAX]
+
+    def coverage(self, q_tokens: list[str], sentence: Sentence) -> float:
+        """Share of the query (idf-weighted) that a sentence and its section title contain: picks the sentence
+        that states the asked fact, where BM25's length normalization would prefer a short neighbour."""
+        weight = {t: self._idf.get(t, 1.0) for t in set(q_tokens)}
+        if not weight:
+            return 0.0
+        have = set(tokens(sentence.text + " ".join(sentence.heading_path[1:])))
+        return sum(w for t, w in weight.items() if t in have) / sum(weight.values())
 
     def evidence(self, query: str, sections: list[tuple[str, str]], k: int = 4) -> list[tuple[Sentence, float]]:
         """Up to k sentences from the given sections, by relevance diversified with MMR, grouped by section."""
