@@ -30,7 +30,6 @@ test: install
 
 eval: install
 	$(BIN)/opc-assistant eval --report evals/out
-	$(BIN)/opc-assistant eval retrieval
 
 bench: install
 	$(BIN)/python -m bench

@@ -64,74 +64,117 @@ def search(question: str, k: int = typer.Option(5, "--k", min=1, max=50), as_jso
 def eval_cases(ctx: typer.Context,
                url: Optional[str] = typer.Option(None, "--url", help="评测运行中的服务，例如 http://127.0.0.1:8000"),
                report: str = typer.Option("evals/out", "--report", help="结果与报告目录"),
-               gate: bool = typer.Option(True, "--gate/--no-gate", help="与 evals/baseline.json 比较，回退则失败"),
+               split: str = typer.Option("all", "--split", help="dev、test 或 all"),
+               gate: bool = typer.Option(True, "--gate/--no-gate", help="错误金额或低于 evals/baseline.json 则失败"),
                update_baseline: bool = typer.Option(False, "--update-baseline", help="用本次结果更新基线"),
                category: Optional[str] = typer.Option(None, "--category", help="只跑某一类"),
+               retrieval: bool = typer.Option(True, "--retrieval/--no-retrieval", help="同时跑检索评测（四种方法）"),
                judge: bool = typer.Option(False, "--judge", help="配置了大模型时，附加大模型评审分（仅报告）")) -> None:
-    """运行黄金用例：写 results.jsonl、summary.json、report.md/html，并按基线把关。"""
+    """运行 dev 与 test 两个用例集：并列报告、差距、错误金额，并按基线把关。"""
     if ctx.invoked_subcommand is not None:
         return
     from pathlib import Path
 
+    from evals import report as rep
     from evals import runner
 
-    cases = runner.load_cases()
-    if category:
-        cases = [c for c in cases if c.category == category]
-    if url:
-        ask = runner.over_http(url)
-    else:
-        from assistant.service import get_service
-
-        ask = runner.in_process(get_service())
-    with Progress(TextColumn("评测"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=console) as bar:
-        task = bar.add_task("cases", total=len(cases))
-        judge_model = None
-        if judge:
-            from assistant.config import get_settings
-            from evals.judge import Judge
-
-            judge_model = Judge(get_settings()) if get_settings().llm_enabled else None
-            if judge_model is None:
-                console.print("[yellow]未配置大模型（OPENAI_API_KEY），跳过评审分[/yellow]")
-        results, summary = runner.run(ask, cases, progress=lambda i, n: bar.update(task, completed=i), judge=judge_model)
-    baseline_path = runner.BASELINE
-    problems: list[str] = []
-    if gate and baseline_path.exists() and not update_baseline and not category:
-        problems = runner.gate(results, summary, json.loads(baseline_path.read_text(encoding="utf-8")))
-    runner.write_report(results, summary, Path(report), problems)
-    table = Table("指标", "数值", title=f"评测：{summary['passed']}/{summary['cases']} 通过")
-    for key, label in runner.METRIC_LABELS:
-        table.add_row(label, str(summary[key]))
-    console.print(table)
-    cats = Table("类别", "通过/用例")
-    for cat, v in summary["by_category"].items():
-        cats.add_row(cat, f"{v['passed']}/{v['cases']}")
-    console.print(cats)
+    splits = runner.SPLITS if split == "all" else (split,)
+    ask, judge_model = _eval_target(url, judge)
+    runs = {s: _run_split(runner, s, category, ask, judge_model) for s in splits}
+    baseline = runner.load_baseline()
+    problems = [] if not gate or update_baseline or category else [
+        f"[{s}] {p}" for s in splits for p in runner.gate(runs[s][1], baseline.get(s, {}))]
+    scores = _retrieval_scores(splits) if retrieval and not url and not category else {}
+    rep.write_report(runs, Path(report), problems, scores)
+    _print_eval(rep, runs, scores)
+    for s in splits:
+        flips = runner.regressions(runs[s][0], baseline.get(s, {}))
+        if flips:
+            console.print(f"[yellow][{s}] 基线中通过、本次未通过：{'、'.join(flips)}[/yellow]")
     console.print(f"报告：{Path(report) / 'report.html'}")
     if update_baseline:
-        baseline_path.write_text(json.dumps(runner.baseline_from(results, summary), ensure_ascii=False, indent=1) + "\n",
-                                 encoding="utf-8")
-        console.print(f"已更新基线 {baseline_path}")
+        runner.save_baseline(runs)
+        console.print(f"已更新基线 {runner.BASELINE}")
     if problems:
         for p in problems:
             console.print(f"[red]{p}[/red]")
         raise typer.Exit(1)
 
 
+def _eval_target(url: Optional[str], judge: bool):
+    from evals import runner
+
+    judge_model = None
+    if judge:
+        from assistant.config import get_settings
+        from evals.judge import Judge
+
+        judge_model = Judge(get_settings()) if get_settings().llm_enabled else None
+        if judge_model is None:
+            console.print("[yellow]未配置大模型（OPENAI_API_KEY），跳过评审分[/yellow]")
+    if url:
+        return runner.over_http(url), judge_model
+    from assistant.service import get_service
+
+    return runner.in_process(get_service()), judge_model
+
+
+def _run_split(runner, split: str, category: Optional[str], ask, judge_model):
+    cases = [c for c in runner.load_cases(split) if not category or c.category == category]
+    with Progress(TextColumn(f"评测 {split}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task(split, total=len(cases))
+        return runner.run(ask, cases, progress=lambda i, n: bar.update(task, completed=i), judge=judge_model)
+
+
+def _retrieval_scores(splits) -> dict:
+    from assistant.service import get_service
+    from evals.retrieval import load_cases, run
+
+    return {s: [m.model_dump() for m in run(get_service(), cases)] for s in splits if (cases := load_cases(s))}
+
+
+def _print_eval(rep, runs, scores) -> None:
+    splits = list(runs)
+    table = Table("指标", *splits, "差距", title="评测：" + "；".join(
+        f"{s} {runs[s][1]['passed']}/{runs[s][1]['cases']}" for s in splits))
+    for label, vals, gap in rep.metric_rows(runs):
+        table.add_row(label, *[str(v) for v in vals], gap)
+    console.print(table)
+    cats = Table("类别", *splits)
+    for cat, cells in rep.class_rows(runs):
+        cats.add_row(cat, *cells)
+    console.print(cats)
+    if scores:
+        rt = Table("检索方法", *[f"{s}：hit@1 / hit@3 / MRR" for s in scores])
+        for method, cells in rep.retrieval_rows(scores):
+            rt.add_row(method, *cells)
+        console.print(rt)
+
+
 @eval_app.command("retrieval")
 def eval_retrieval(naive: bool = typer.Option(True, "--naive/--no-naive", help="同时评测朴素基线"),
+                   split: str = typer.Option("all", "--split", help="dev、test 或 all"),
                    as_json: bool = typer.Option(False, "--json")) -> None:
-    """检索评测：混合、BM25、向量、朴素基线在 dev/test 上的 hit@1 / hit@3 / MRR@10，以及纯政策问答的通过率。"""
+    """检索评测：混合、BM25、向量、朴素基线的 hit@1 / hit@3 / MRR@10，dev 与 test 分开。"""
     from assistant.service import get_service
-    from evals.retrieval import print_report, report
+    from evals.retrieval import SPLITS, load_cases, run
 
-    rep = report(get_service(), with_naive=naive)
+    out = {}
+    for s in (SPLITS if split == "all" else (split,)):
+        cases = load_cases(s)
+        if cases:
+            out[s] = run(get_service(), cases, with_naive=naive)
     if as_json:
-        _print_json(rep)
-    else:
-        print_report(rep, console)
+        _print_json({s: [m.model_dump() for m in scores] for s, scores in out.items()})
+        return
+    for s, scores in out.items():
+        table = Table("方法", "hit@1", "hit@3", "MRR@10", title=f"检索评测 {s}（{len(load_cases(s))} 题）")
+        for m in scores:
+            table.add_row(m.method, f"{m.hit_at_1:.3f}", f"{m.hit_at_3:.3f}", f"{m.mrr_at_10:.3f}")
+        console.print(table)
+        if scores[0].misses_at_3:
+            console.print(f"{s} 混合检索前3未命中：" + "；".join(scores[0].misses_at_3))
 
 
 @app.command()

@@ -35,17 +35,20 @@ def test_langchain_retriever_returns_documents_with_citation_labels(service):
     assert docs[0].metadata["section"] == "第九条" and docs[0].metadata["doc"] == "measures"
 
 
-def test_hybrid_meets_its_quality_target_with_a_margin(service):
-    """Targets, not method-vs-method comparisons (those are printed by `make eval`): dense scores move slightly
-    between CPUs. Measured on the dev set here: hit@1 0.964, hit@3 1.000; asserted with a margin of 5-7 questions."""
-    cases = load_cases()
+def test_hybrid_meets_its_quality_target_on_the_dev_questions(service):
+    """Quality targets with a margin that holds across CPUs (dense scores differ slightly between machines).
+
+    Method-versus-method comparisons (hybrid vs BM25 vs dense vs naive) are printed by `make eval` and the bench,
+    not asserted here: their differences are within machine-to-machine variation."""
+    cases = load_cases("dev")
     assert len(cases) >= 80
     covered = {c.gold[1] for c in cases if c.gold[0] == "measures"}
     assert {f"第{n}条" for n in "一二三四五六七八九十"} <= covered
     hybrid = run(service, cases, with_naive=False)[0]
     assert hybrid.method == "hybrid"
+    # measured here with sentence-level evidence: hit@1 0.96, hit@3 1.00, MRR 0.98; the margin absorbs 5-7 rank flips
     assert hybrid.hit_at_3 >= 0.95, hybrid.misses_at_3
-    assert hybrid.hit_at_1 >= 0.90
+    assert hybrid.hit_at_1 >= 0.90 and hybrid.mrr_at_10 >= 0.90
 
 
 def test_a_later_sentence_lifts_its_section_to_the_top(service):
