@@ -5,6 +5,7 @@ sentences of the best sections are the evidence answers quote (diversified by MM
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ CANDIDATES = 30
 QUOTE_MAX = 300
 MMR_LAMBDA = 0.7
 CACHE_SIZE = 64
+# A question that asks for a quantity is answered by a sentence that states one: its lexical score is lifted.
+RE_QUANTITY = re.compile(r"多少|几|比例|最高|最多|上限|至少|百分之")
+QUANTITY_BOOST = 0.4
 
 
 class Hit(BaseModel):
@@ -71,6 +75,7 @@ class HybridSearcher:
             self.by_section.setdefault((s.doc, s.section), []).append(i)
         self._sent_bm25 = _bm25([tokens(s.text) + tokens(" ".join(s.heading_path[1:])) for s in self.sentences])
         self._sent_vecs = _sentence_vectors(index)
+        self._has_number = np.array([bool(re.search(r"\d", s.text)) for s in self.sentences], dtype=np.float64)
         self._cache: OrderedDict[tuple[str, str], Ranked] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -121,6 +126,8 @@ class HybridSearcher:
         q_tokens = tokens(expand_query(query))
         n = len(self.sentences)
         lex = _scores(self._sent_bm25, q_tokens, n)
+        if RE_QUANTITY.search(query):
+            lex = lex * (1 + QUANTITY_BOOST * self._has_number)
         rankings: dict[str, list[tuple[str, str]]] = {}
         if mode in ("hybrid", "bm25"):
             rankings["chunk_bm25"] = self._chunk_bm25(q_tokens)
