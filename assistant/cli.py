@@ -278,27 +278,135 @@ def chat(session: Optional[str] = typer.Option(None, "--session")) -> None:
         _print_answer(ans)
 
 
-def _parse_cli_value(raw: str, field_schema: dict):
-    """key=value from the shell: lists by comma, booleans as 是/否/true/false, amounts like 50万 left to the model."""
-    kind = field_schema.get("type") or next((a.get("type") for a in field_schema.get("anyOf", []) if a.get("type") != "null"), None)
-    if kind == "array":
-        return [v for v in raw.replace("，", ",").split(",") if v]
-    if kind == "boolean":
-        return raw.strip().lower() in {"1", "true", "yes", "y", "是", "对"}
-    if kind == "integer":
-        return int(raw)
-    return raw
+def _field_kind(field_schema: dict) -> str | None:
+    kind = field_schema.get("type")
+    return kind or next((a.get("type") for a in field_schema.get("anyOf", []) if a.get("type") != "null"), None)
+
+
+def _cli_args(pairs: list[str], props: dict) -> dict:
+    """key=value pairs from the shell. Values stay text: the tool inputs read amounts (1,500,000元 is one amount;
+    lists split on ; 、 or spaces), yes/no words and whole numbers with the shared vocabulary (tools.values).
+    A repeated key adds an item to a list."""
+    args: dict = {}
+    for item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep or key not in props:
+            raise _CalcInputError(f"参数应为 key=value，可用：{', '.join(props)}（收到“{item}”）")
+        if _field_kind(props[key]) == "array":
+            args.setdefault(key, []).append(value)
+        elif key in args:
+            raise _CalcInputError(f"参数 {key} 只能给一次（收到“{args[key]}”和“{value}”）")
+        else:
+            args[key] = value
+    return args
+
+
+class _CalcInputError(ValueError):
+    pass
+
+
+def _one_line(msg: str) -> str:
+    """Input echoed in an error may hold newlines or control characters: show them escaped, keep one line."""
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", lambda m: repr(m.group())[1:-1], msg)
+
+
+_EXPECTED = {"int_parsing": "整数", "int_from_float": "整数", "float_parsing": "数字", "bool_parsing": "是 或 否",
+             "missing": "必填", "list_type": "列表", "string_type": "文字", "finite_number": "有限的数字"}
+
+
+def _validation_line(exc, props: dict) -> str:
+    """One Chinese line naming the field and the form it expects."""
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else ""
+    desc = props.get(field, {}).get("description", "")
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "value_error":
+        what = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    elif kind == "literal_error":
+        what = f"应为以下之一：{ctx.get('expected', '')}".replace("'", "").replace(" or ", ", ")
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        rel = {"greater_than": "大于", "greater_than_equal": "不小于", "less_than": "小于", "less_than_equal": "不大于"}[kind]
+        limit = next(iter(ctx.values()), "")
+        what = f"应{rel}{limit}"
+    elif kind in ("too_long", "too_short"):
+        what = f"应有{ctx.get('min_length', 1)}–{ctx.get('max_length', '')}项".rstrip("–")
+    elif kind in ("string_too_short", "string_too_long"):
+        what = "不能为空" if kind == "string_too_short" else f"最多{ctx.get('max_length')}个字"
+    elif kind == "missing":
+        what = "缺少这个必填参数"
+    elif kind.startswith("date"):
+        what = "应为日期（YYYY-MM-DD），如 2027-01-01"
+    else:
+        what = f"应为{_EXPECTED.get(kind, '正确的格式')}"
+    got = err.get("input")
+    shown = isinstance(got, (str, int, float)) and kind not in ("missing", "value_error")
+    got = f"（收到“{got}”）" if shown else ""
+    return f"输入有误：参数 {field}{f'（{desc}）' if desc else ''}：{what}{got}"
+
+
+def _head(result: dict) -> str:
+    """The headline: never a positive amount for an ineligible result; a cap is written as a cap."""
+    from tools.money import yuan
+
+    if result.get("eligible") is False:
+        return "不符合条件"
+    if result["tool"] == "check_guaranteed_loan":
+        return f"贷款{yuan(result['amount'])}（借款，需要归还，不是补贴）"
+    if result["amount"] is not None:
+        return ("最高" if result["kind"] == "up_to" else "") + yuan(result["amount"])
+    if result.get("max_amount"):
+        return f"最高{yuan(result['max_amount'])}（上限，不是承诺）"
+    return "无法给出金额"
+
+
+def _print_match(result: dict) -> None:
+    from tools.money import yuan
+
+    table = Table("政策", "条款", "判断", "估算/上限", "计入合计")
+    for it in result["items"]:
+        if it["estimate"] is not None:
+            est = ("最高" if it["kind"] == "up_to" else "") + yuan(it["estimate"])
+            est += f"（{it['amount_note']}）" if it.get("amount_note") else ""
+        else:
+            est = f"最高{yuan(it['max_amount'])}" if it["max_amount"] else (it.get("amount_note") or "按审核确定")
+        table.add_row(it["title"], it["section"], it["verdict"], est, "是" if it.get("in_total") else "否")
+    console.print(table)
+    console.print(f"估算合计：{yuan(result['estimated_total'])}" + (f"（{result['total_note']}）" if result.get("total_note") else ""),
+                  soft_wrap=True)
+    for line in result.get("no_double", []):
+        console.print(f"  就高不重复：{line}", soft_wrap=True)
+    if result.get("scope_note"):
+        console.print(f"  适用范围：{result['scope_note']}", soft_wrap=True)
+    for note in result.get("caveats", []):
+        console.print(f"  [dim]{note}[/dim]")
+
+
+def _print_result(result: dict) -> None:
+    from tools.result import Cap
+
+    console.print(f"[bold]{result['title']}[/bold]（{result['article']['section']}）：{_head(result)}", soft_wrap=True)
+    for step in result["breakdown"]:
+        console.print(f"  · {step['label']}：{step['formula']}", soft_wrap=True)
+    for cap in result["caps"]:
+        console.print(f"  · 上限 {cap['name']}：{Cap(**cap).display()}" + ("（已触及）" if cap["binding"] else ""))
+    for c in result["conditions"]:
+        console.print(f"  · [{c['status']}] {c['condition']} {c['note']}", soft_wrap=True)
+    if result.get("reason"):
+        console.print(f"  说明：{result['reason']}", soft_wrap=True)
+    for note in result["caveats"]:
+        console.print(f"  [dim]{note}[/dim]", soft_wrap=True)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def calc(ctx: typer.Context, tool: str = typer.Argument(..., help="工具名，见 `opc-assistant calc list`"),
          as_json: bool = typer.Option(False, "--json")) -> None:
-    """运行任一计算/判断工具，例如：calc compute_voucher_subsidy annual_spend=50万,80万,120万"""
+    """运行任一计算/判断工具，例如：calc compute_voucher_subsidy annual_spend=50万;80万;120万
+    （一个金额可写 1,500,000元 或 150万；几个金额用 ; 、 或空格分隔，或重复写同一个参数）"""
     from pydantic import ValidationError
 
-    from tools.money import yuan
     from tools.registry import TOOLS
-    from tools.result import Cap
 
     if tool == "list" or tool not in TOOLS:
         table = Table("工具", "说明")
@@ -306,48 +414,26 @@ def calc(ctx: typer.Context, tool: str = typer.Argument(..., help="工具名，�
             table.add_row(spec.name, spec.description)
         console.print(table)
         if tool != "list":
-            console.print(f"[red]未知工具：{tool}[/red]")
+            typer.echo(f"未知工具：{tool}", err=True)
             raise typer.Exit(2)
         return
     spec = TOOLS[tool]
     props = spec.json_schema().get("properties", {})
-    args = {}
-    for item in ctx.args:
-        key, sep, value = item.partition("=")
-        if not sep or key not in props:
-            console.print(f"[red]参数应为 key=value，可用：{', '.join(props)}[/red]")
-            raise typer.Exit(2)
-        args[key] = _parse_cli_value(value, props[key])
     try:
+        args = _cli_args(ctx.args, props)
         result = spec.run(args)
-    except ValidationError as exc:
-        console.print(f"[red]输入有误：{exc.errors()[0]['loc']} {exc.errors()[0]['msg']}[/red]")
+    except _CalcInputError as exc:
+        typer.echo(_one_line(f"输入有误：{exc}"), err=True)
         raise typer.Exit(2)
-    if as_json:
+    except ValidationError as exc:
+        typer.echo(_one_line(_validation_line(exc, props)), err=True)
+        raise typer.Exit(2)
+    if as_json or "breakdown" not in result and "items" not in result:  # get_checklist: a structure, not an amount
         _print_json({"name": tool, "arguments": args, "result": result})
-        return
-    if "items" in result:  # match_policies
-        table = Table("政策", "条款", "判断", "估算/上限")
-        for it in result["items"]:
-            est = yuan(it["estimate"]) if it["estimate"] is not None else (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else "—")
-            table.add_row(it["title"], it["section"], it["verdict"], est)
-        console.print(table)
-        console.print(f"估算合计：{yuan(result['estimated_total'])}")
-        return
-    head = yuan(result["amount"]) if result["amount"] is not None else (
-        f"最高{yuan(result['max_amount'])}" if result.get("max_amount") else "无法给出金额")
-    console.print(f"[bold]{result['title']}[/bold]（{result['article']['section']}）：{head}"
-                  + ("（最高）" if result["kind"] == "up_to" and result["amount"] is not None else ""))
-    for step in result["breakdown"]:
-        console.print(f"  · {step['label']}：{step['formula']}")
-    for cap in result["caps"]:
-        console.print(f"  · 上限 {cap['name']}：{Cap(**cap).display()}" + ("（已触及）" if cap["binding"] else ""))
-    for c in result["conditions"]:
-        console.print(f"  · [{c['status']}] {c['condition']} {c['note']}")
-    if result.get("reason"):
-        console.print(f"  说明：{result['reason']}")
-    for note in result["caveats"]:
-        console.print(f"  [dim]{note}[/dim]")
+    elif "items" in result:  # match_policies
+        _print_match(result)
+    else:
+        _print_result(result)
 
 
 def main() -> None:  # pragma: no cover

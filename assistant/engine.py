@@ -268,15 +268,21 @@ class RulesEngine:
         lines.append("|---|---|---|---|")
         for it in result["items"]:
             amount = (yuan(it["estimate"]) if it["estimate"] is not None else
-                      (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else "按审核确定"))
+                      (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else it.get("amount_note") or "按审核确定"))
             if it["kind"] == "up_to" and it["estimate"] is not None:
                 amount = "最高" + amount
+            if it["estimate"] is not None and it.get("nature", "grant") != "grant":
+                amount += f"（{it.get('amount_note') or '不计入合计'}）"
             lines.append(f"| {it['title']} | {it['section']} | {it['verdict']} | {amount} |")
             b = policy_book().benefit(it["policy_id"])
             reply.cite(b.doc, b.section, b.quote, self.titles[b.doc])
         reply.parts.append("\n".join(lines))
         if result["estimated_total"]:
-            reply.parts.append(f"能按公式计算的项目合计约 **{yuan(result['estimated_total'])}**（以满足全部条件为前提）。")
+            reply.parts.append(f"能按公式计算的补贴合计约 **{yuan(result['estimated_total'])}**（以满足全部条件为前提）。"
+                               + result.get("total_note", ""))
+        reply.parts.extend(f"就高不重复：{line}" for line in result.get("no_double", []))
+        if result.get("scope_note"):
+            reply.parts.append(f"**适用范围**：{result['scope_note']}")
         reply.parts.append(compose.caveats("up_to", True, no_double=True))
         reply.follow_up.extend(f"请补充：{m}" for m in result["missing"][:3])
         reply.follow_up.append("我每个月能拿多少生活补贴？")

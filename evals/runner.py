@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ CEILINGS = {"unsupported_number_rate": 0.0, "false_refusal_rate": 0.01}  # may n
 ZERO = ("wrong_amounts",)  # any one of these fails the gate, whatever the baseline
 
 Ask = Callable[[str, str | None], dict]
+# Golden amounts assume a founder starting on the plan's first day: multi-year benefits are counted up to 2028-12-31
+# from a start date that defaults to today (tools/validity.py), so the cases pin "today" for in-process runs.
+os.environ.setdefault("OPC_TODAY", "2026-01-01")
 
 
 class Turn(BaseModel):

@@ -50,7 +50,7 @@ def test_intents(text, intent):
     ("本科毕业25岁来盐城创业，生活补贴一共多少", "compute_living_subsidy", 54000),
     ("创始人买了90平的新房能补多少", "compute_house_subsidy", 90000),
     ("我是高管，买了150平米的商品房，购房补贴多少", "compute_house_subsidy", 100000),
-    ("人才租赁房月租金1500元，能省多少", "compute_rental_relief", 41400),
+    ("人才租赁房月租金1500元，能省多少", "compute_rental_relief", 36000),  # 前2年免租；第3年另列（问题13第7项）
     ("社区公共基础设施投资了1500万，补助多少", "compute_infrastructure_subsidy", 2000000),
     ("社区年度评估评上优秀奖励多少", "compute_community_rating_award", 500000),
     ("办OPC大赛核定总投入60万，主办方能拿多少", "compute_event_support", 300000),

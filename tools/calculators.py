@@ -1,41 +1,58 @@
 """Subsidy calculators: short formulas over the parameters in policies.yaml. No arithmetic lives in prose."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from tools.money import Money, Monies, pct, yuan
 from tools.result import Cap, Reading, Step, ToolResult, base_result
 from tools.rules import policy_book
+from tools.validity import add_months, after_note, months_inside, straddle_note, today, valid_until
+from tools.values import ToolInput, fen
 
 Level = Literal["国家级", "省级"]
 
 
-class _In(BaseModel):
-    model_config = {"extra": "forbid"}
+class _In(ToolInput):
+    pass
+
+
+START = "（YYYY-MM-DD），不填按今天；本政策有效期至2028-12-31，之后的部分不计入"
+
+
+def _year_starts_inside(start: date, year: int) -> bool:
+    return add_months(start, 12 * (year - 1)) <= valid_until()
 
 
 # --- 第一条 算力券 -----------------------------------------------------------------------------------
 class VoucherIn(_In):
     annual_spend: Monies = Field(..., min_length=1, max_length=3, description="第1–3年实际算力使用费用（元），按年份顺序")
-
-
+    start_date: date | None = Field(None, description="第1年开始日期" + START)
 
 
 def compute_voucher_subsidy(inp: VoucherIn) -> ToolResult:
     b = policy_book().benefit("compute_voucher")
     cap = b.caps["cumulative"]
-    total, steps, binding = 0.0, [], False
+    start = inp.start_date or today()
+    total, steps, binding, notes, counted = 0.0, [], False, [], 0
     for year, (spend, rate) in enumerate(zip(inp.annual_spend, b.rates), start=1):
-        raw = spend * rate
-        paid = min(raw, cap - total)
-        if paid < raw:
-            binding = True
-        total += paid
+        if not _year_starts_inside(start, year):
+            steps.append(Step(label=f"第{year}年", formula=f"{yuan(spend)}：在有效期之后，不计入", amount=0))
+            continue
+        counted += 1
+        raw = fen(spend * rate)
+        paid = fen(min(raw, cap - total))
+        binding |= paid < raw
+        total = fen(total + paid)
         note = f"（受累计上限限制，实得{yuan(paid)}）" if paid < raw else ""
         steps.append(Step(label=f"第{year}年", formula=f"{yuan(spend)} × {pct(rate)} = {yuan(raw)}{note}", amount=paid))
+        notes.append(straddle_note(start, year))
+    if counted < len(inp.annual_spend):
+        notes.append(after_note(start, counted, len(inp.annual_spend), "年"))
     return base_result("compute_voucher_subsidy", b, amount=total, eligible=None, breakdown=steps,
+                       reason=" ".join(n for n in notes if n) or None,
                        caps=[Cap(name="三年累计最高", value=cap, binding=binding)])
 
 
@@ -55,12 +72,12 @@ def compute_data_purchase_subsidy(inp: DataPurchaseIn) -> ToolResult:
                            reason="只支持采购非关联方的数据产品，关联方采购不在支持范围内。")
     steps, total, contract_bound, year_bound = [], 0.0, False, False
     for i, amount in enumerate(inp.contract_amounts, start=1):
-        raw = amount * b.rate
+        raw = fen(amount * b.rate)
         capped = min(raw, per_contract)
         contract_bound |= capped < raw
-        paid = min(capped, per_year - total)
+        paid = fen(min(capped, per_year - total))
         year_bound |= paid < capped
-        total += paid
+        total = fen(total + paid)
         formula = f"{yuan(amount)} × {pct(b.rate)} = {yuan(raw)}"
         if capped < raw:
             formula += f" → 单笔最高{yuan(per_contract)}"
@@ -86,7 +103,7 @@ def compute_listing_subsidy(inp: ListingIn) -> ToolResult:
     if inp.first_listing is False:
         return base_result("compute_listing_subsidy", b, amount=0, eligible=False,
                            reason="只支持首次在省数据交易所盐城专版挂牌的数据产品。")
-    raw = inp.listing_fee * b.rate
+    raw = fen(inp.listing_fee * b.rate)
     paid = min(raw, cap)
     return base_result("compute_listing_subsidy", b, amount=paid, eligible=inp.first_listing,
                        breakdown=[Step(label="挂牌补助", formula=f"{yuan(inp.listing_fee)} × {pct(b.rate)} = {yuan(raw)}"
@@ -115,18 +132,42 @@ def compute_capped_support(inp: CappedIn) -> ToolResult:
     if inp.item == "top_talent":
         return base_result("compute_capped_support", b, amount=None, max_amount=None,
                            reason="按“一事一议”方式支持，文件未规定金额。")
-    eligible = None
-    reason = f"文件只规定了上限（最高{yuan(cap)}），具体金额经审核确定。"
     if inp.item == "dataset_development" and inp.adopters is not None:
         need = b.params["min_adopters_exclusive"]
-        eligible = None if inp.adopters > need else False
-        if inp.adopters <= need:
-            reason = f"需被超过{need}家（不含{need}家）非关联企业用于大模型研发应用，目前为{inp.adopters}家。"
+        if inp.adopters <= need:  # 超过3家: at least 4
+            return base_result("compute_capped_support", b, amount=0, eligible=False,
+                               reason=f"需被超过{need}家（不含{need}家，即至少{need + 1}家）非关联企业用于大模型研发应用，"
+                                      f"目前为{inp.adopters}家。",
+                               breakdown=[Step(label="非关联采用企业", formula=f"{inp.adopters}家 ≤ {need}家，不满足“超过{need}家”")])
+    if b.params.get("cost_tied"):
+        return _cost_tied(b, cap, inp.cost)
     steps = [Step(label=b.title, formula=f"最高{yuan(cap)}")]
     if inp.cost is not None and cap is not None:
         steps.append(Step(label="相关费用", formula=f"{yuan(inp.cost)}（文件未规定按费用的比例，补助不超过{yuan(cap)}）"))
-    return base_result("compute_capped_support", b, amount=None, max_amount=cap, eligible=eligible, reason=reason,
+    return base_result("compute_capped_support", b, amount=None, max_amount=cap, eligible=None,
+                       reason=f"文件只规定了上限（最高{yuan(cap)}），具体金额经审核确定。",
                        breakdown=steps, caps=[Cap(name="最高", value=cap, binding=False)] if cap else [])
+
+
+def _cost_tied(b, cap: float, cost: float | None) -> ToolResult:
+    """An award "依据其发生的…费用" or "对…建设费用给予补贴" never exceeds the cost; with no cost, the cap is a cap."""
+    basis = b.params["cost_basis"]
+    if cost is None:
+        return base_result("compute_capped_support", b, amount=None, max_amount=cap, eligible=None,
+                           reason=f"最高{yuan(cap)}是上限：金额依据实际发生的{basis}确定，不会超过费用本身。请提供费用金额。",
+                           breakdown=[Step(label=b.title, formula=f"最高{yuan(cap)}，且不超过实际发生的{basis}")],
+                           caps=[Cap(name="最高", value=cap)])
+    if cost <= 0:
+        return base_result("compute_capped_support", b, amount=0, eligible=False,
+                           reason=f"金额依据实际发生的{basis}确定；没有发生费用，就没有可补的金额。",
+                           breakdown=[Step(label=basis, formula="0元")])
+    bound = min(cost, cap)
+    return base_result("compute_capped_support", b, amount=None, max_amount=bound, eligible=None,
+                       reason=f"不超过{basis}{yuan(cost)}，也不超过最高{yuan(cap)}；具体金额经审核确定。",
+                       breakdown=[Step(label="上限", formula=f"min({basis} {yuan(cost)}, 最高{yuan(cap)}) = {yuan(bound)}",
+                                       amount=bound)],
+                       caps=[Cap(name="最高", value=cap, binding=cost > cap),
+                             Cap(name=f"不超过{basis}", value=cost, binding=cost < cap)])
 
 
 class TieredIn(_In):
@@ -167,8 +208,8 @@ class InfrastructureIn(_In):
 def compute_infrastructure_subsidy(inp: InfrastructureIn) -> ToolResult:
     b = policy_book().benefit("community_infrastructure")
     cap = b.caps["per_year"]
-    invested = sum(inp.investments)
-    raw = invested * b.rate
+    invested = fen(sum(inp.investments))
+    raw = fen(invested * b.rate)
     paid = min(raw, cap)
     return base_result("compute_infrastructure_subsidy", b, amount=paid, breakdown=[
         Step(label="当年实际投资额", formula=" + ".join(yuan(x) for x in inp.investments) + f" = {yuan(invested)}",
@@ -216,6 +257,7 @@ class LivingIn(_In):
     age: int | None = Field(None, ge=0, le=120, description="年龄（周岁）")
     first_social_insurance_in_yancheng: bool | None = Field(None, description="是否首次在盐参加各项社会保险且正常缴费")
     months: int = Field(36, ge=1, le=120, description="计算多少个月（最多36个月）")
+    start_date: date | None = Field(None, description="开始领取补贴的日期" + START)
 
 
 def compute_living_subsidy(inp: LivingIn) -> ToolResult:
@@ -233,15 +275,23 @@ def compute_living_subsidy(inp: LivingIn) -> ToolResult:
         return base_result("compute_living_subsidy", b, amount=None if inp.degree is None else 0,
                            eligible=False if inp.degree else eligible, reason=reason, conditions=checks)
     months = min(inp.months, b.params["max_months"])
-    total = monthly * months
+    start = inp.start_date or today()
+    counted = months_inside(start, months)
+    total = fen(monthly * counted)
     steps = [Step(label=f"{inp.degree}每月", formula=yuan(monthly), amount=monthly),
-             Step(label=f"{months}个月合计", formula=f"{yuan(monthly)} × {months} = {yuan(total)}", amount=total)]
+             Step(label=f"{counted}个月合计", formula=f"{yuan(monthly)} × {counted} = {yuan(total)}", amount=total)]
+    expiry = None
+    if counted < months:
+        expiry = after_note(start, counted, months, "月")
+        steps.append(Step(label="有效期后未计入", formula=f"{months - counted}个月 × {yuan(monthly)} = "
+                          f"{yuan(monthly * (months - counted))}（不计入）", amount=0))
     caps = [Cap(name="最长（3年内）", value=b.params["max_months"], unit="个月", binding=inp.months > b.params["max_months"])]
     if failing:
         return base_result("compute_living_subsidy", b, amount=0, eligible=False, conditions=checks, breakdown=steps,
                            caps=caps, reason="不满足：" + "；".join(c.condition + (f"（{c.note}）" if c.note else "")
                                                            for c in failing))
     reason = None if not unknown else "金额按满足全部条件计算，尚需确认：" + "；".join(c.condition for c in unknown)
+    reason = " ".join(x for x in (reason, expiry) if x) or None
     return base_result("compute_living_subsidy", b, amount=total, eligible=eligible, conditions=checks,
                        breakdown=steps, caps=caps, reason=reason)
 
@@ -249,26 +299,37 @@ def compute_living_subsidy(inp: LivingIn) -> ToolResult:
 # --- 第九条 人才租赁房 ---------------------------------------------------------------------------------
 class RentalIn(_In):
     monthly_rent: Money = Field(..., ge=0, description="人才租赁房（市场同类房产）月租金（元）")
-
+    start_date: date | None = Field(None, description="入住（免租开始）日期" + START)
 
 
 def compute_rental_relief(inp: RentalIn) -> ToolResult:
+    """Two parts that are never added: years 1-2 rent-free up to a monthly ceiling (the amount), and year 3 paying
+    at most 70% of the market rent (a floor on the saving, reported on its own)."""
     b = policy_book().benefit("talent_rental")
     cap, months, share = b.params["monthly_cap"], b.params["free_months"], b.params["year3_max_share"]
+    start = inp.start_date or today()
+    free_in = months_inside(start, months)
+    y3_in = months_inside(start, months + 12) - free_in
     per_month = min(inp.monthly_rent, cap)
-    free_total = per_month * months
-    year3_pay = inp.monthly_rent * share
-    year3_saving = (inp.monthly_rent - year3_pay) * 12
-    own_share = max(inp.monthly_rent - cap, 0)
-    return base_result("compute_rental_relief", b, amount=free_total + year3_saving, breakdown=[
-        Step(label="前2年每月免租", formula=f"min({yuan(inp.monthly_rent)}, {yuan(cap)}) = {yuan(per_month)}"
+    free_total = fen(per_month * free_in)
+    year3_pay = fen(inp.monthly_rent * share)
+    own_share = fen(max(inp.monthly_rent - cap, 0))
+    steps = [
+        Step(label="第一部分：前2年免租（每月不超过2000元）",
+             formula=f"min({yuan(inp.monthly_rent)}, {yuan(cap)}) = {yuan(per_month)}/月"
              + (f"，每月自付{yuan(own_share)}" if own_share else ""), amount=per_month),
-        Step(label="前2年合计", formula=f"{yuan(per_month)} × {months} = {yuan(free_total)}", amount=free_total),
-        Step(label="第3年每月租金不高于", formula=f"{yuan(inp.monthly_rent)} × {pct(share)} = {yuan(year3_pay)}",
+        Step(label="前2年免租合计（最多）", formula=f"{yuan(per_month)} × {free_in} = {yuan(free_total)}", amount=free_total),
+        Step(label="第二部分：第3年（另计，不加进上面的金额）",
+             formula=f"每月租金不高于 {yuan(inp.monthly_rent)} × {pct(share)} = {yuan(year3_pay)}，"
+             f"即每月至少少交{yuan(fen(inp.monthly_rent - year3_pay))}" + ("" if y3_in == 12 else f"（有效期内{y3_in}个月）"),
              amount=year3_pay),
-        Step(label="第3年至少少交", formula=f"({yuan(inp.monthly_rent)} − {yuan(year3_pay)}) × 12 = {yuan(year3_saving)}",
-             amount=year3_saving),
-    ], caps=[Cap(name="前2年每月免租不超过", value=cap, binding=inp.monthly_rent > cap)])
+    ]
+    reason = ("金额只含前2年免租（每月不超过2000元，是上限）；第3年按不高于市场租金70%缴纳，少交的部分是下限，"
+              "两者性质不同，分开列出、不相加。")
+    if free_in + y3_in < months + 12:
+        reason += " " + after_note(start, free_in + y3_in, months + 12, "月")
+    return base_result("compute_rental_relief", b, amount=free_total, breakdown=steps, reason=reason,
+                       caps=[Cap(name="前2年每月免租不超过", value=cap, binding=inp.monthly_rent > cap)])
 
 
 # --- 第九条 购房补贴 -----------------------------------------------------------------------------------
@@ -281,7 +342,7 @@ class HouseIn(_In):
 def compute_house_subsidy(inp: HouseIn) -> ToolResult:
     b = policy_book().benefit("house_purchase")
     cap, per = b.caps["total"], b.params["per_sqm"]
-    raw = inp.area_sqm * per
+    raw = fen(inp.area_sqm * per)
     amount = min(raw, cap)
     checks = []
     from tools.result import ConditionCheck
@@ -318,10 +379,12 @@ def check_guaranteed_loan(inp: LoanIn) -> ToolResult:
         problems.append(f"金额{yuan(inp.amount)}超过最高{yuan(p['max_amount'])}")
     if inp.years is not None and inp.years > p["max_years"]:
         problems.append(f"期限{inp.years:g}年超过最长{p['max_years']}年")
-    if inp.borrower == "个人":
+    if inp.borrower == "个人":  # the text says only that loans of 10万元以下 are exempt; above that it says nothing
         free = p["no_counter_guarantee_up_to"]
-        steps.append(Step(label="反担保", formula=f"{yuan(inp.amount)} {'≤' if inp.amount <= free else '>'} {yuan(free)}："
-                          + ("免除反担保要求" if inp.amount <= free else "需按经办机构要求提供反担保")))
+        steps.append(Step(label="反担保", formula=f"{yuan(inp.amount)} ≤ {yuan(free)}：免除反担保要求" if inp.amount <= free
+                          else f"{yuan(inp.amount)} > {yuan(free)}：不适用“10万元以下免除反担保要求”；"
+                               "文件对此未作规定，以经办银行和担保机构的要求为准"))
+    steps.append(Step(label="性质", formula="贷款是借款，需要按期归还，不是补贴"))
     return base_result("check_guaranteed_loan", b, amount=min(inp.amount, p["max_amount"]),
                        eligible=False if problems else None, breakdown=steps,
                        reason="；".join(problems) if problems else "额度内，是否放款由经办银行和担保机构审核。",
@@ -333,13 +396,14 @@ class InterestIn(_In):
     lpr_percent: float = Field(..., gt=0, lt=20, description="同期贷款市场报价利率（LPR），年利率百分数，如 3.0")
     interest_paid: Money | None = Field(None, ge=0, description="当年实际支付的利息（元），补贴不超过实付利息")
     years: int = Field(1, ge=1, le=10, description="申请补贴的年数（原则上不超过3年）")
+    start_date: date | None = Field(None, description="第1个补贴年度开始日期" + START)
 
 
 
 def compute_interest_subsidy(inp: InterestIn) -> ToolResult:
     b = policy_book().benefit("interest_subsidy")
     cap, share, max_years = b.caps["per_year"], b.params["lpr_share"], b.params["max_years"]
-    lpr_part = inp.principal * inp.lpr_percent / 100 * share
+    lpr_part = fen(inp.principal * inp.lpr_percent / 100 * share)
     per_year = lpr_part
     steps = [Step(label="按LPR的50%", formula=f"{yuan(inp.principal)} × {inp.lpr_percent:g}% × {pct(share)} = {yuan(lpr_part)}",
                   amount=lpr_part)]
@@ -349,14 +413,20 @@ def compute_interest_subsidy(inp: InterestIn) -> ToolResult:
         steps.append(Step(label="不超过实际支付利息", formula=yuan(inp.interest_paid), amount=per_year))
     bound_cap = per_year > cap
     per_year = min(per_year, cap)
-    years = min(inp.years, max_years)
-    total = per_year * years
+    wanted = min(inp.years, max_years)
+    start = inp.start_date or today()
+    years = sum(1 for y in range(1, wanted + 1) if _year_starts_inside(start, y))
+    total = fen(per_year * years)
     steps.append(Step(label=f"{years}年合计", formula=f"{yuan(per_year)} × {years} = {yuan(total)}", amount=total))
+    notes = [straddle_note(start, y) for y in range(1, years + 1)]
+    if years < wanted:
+        notes.append(after_note(start, years, wanted, "年"))
     caps = [Cap(name="每年每家企业最高", value=cap, binding=bound_cap),
             Cap(name="原则上补贴不超过", value=max_years, unit="年", binding=inp.years > max_years)]
     if inp.interest_paid is None:
         caps.append(Cap(name="不超过实际支付利息（未提供）", value=lpr_part))
-    return base_result("compute_interest_subsidy", b, amount=total, breakdown=steps, caps=caps)
+    return base_result("compute_interest_subsidy", b, amount=total, breakdown=steps, caps=caps,
+                       reason=" ".join(n for n in notes if n) or None)
 
 
 # --- 生态活动及大赛 -------------------------------------------------------------------------------------
@@ -371,7 +441,7 @@ class EventIn(_In):
 def compute_event_support(inp: EventIn) -> ToolResult:
     b = policy_book().benefit("event_support")
     cap = b.caps["total"]
-    raw = inp.approved_total_investment * b.rate
+    raw = fen(inp.approved_total_investment * b.rate)
     amount = min(raw, cap)
     if inp.in_yancheng is False or inp.filed_and_approved is False:
         return base_result("compute_event_support", b, amount=0, eligible=False,

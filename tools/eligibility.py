@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tools.money import Money
-from tools.money import yuan
+from tools.money import Money, yuan
+from tools.places import lookup, metro_names, scope
+from tools.values import ToolInput
 from tools.result import Article, ConditionCheck, Step, ToolResult
 from tools.rules import policy_book
 
@@ -28,26 +29,30 @@ def living_conditions(inp) -> list[ConditionCheck]:
 
 
 # --- 适用范围 -------------------------------------------------------------------------------------------
-class ScopeIn(BaseModel):
-    model_config = {"extra": "forbid"}
+class ScopeIn(ToolInput):
     district: str = Field(..., min_length=1, max_length=50, description="企业所在区县，如 盐都区、东台市")
 
 
 def check_scope(inp: ScopeIn) -> ToolResult:
+    """Whole place names and known short forms only (tools.places): "区" is no place, 滨海新区 is not 滨海县."""
     book = policy_book()
     rule = book.rule("scope")
-    name = inp.district.strip()
-    name = book.meta.scope_aliases.get(name, name)
-    direct = next((d for d in book.meta.scope_direct if name and (name in d or d in name)), None)
-    county = next((c for c in book.meta.scope_reference if name and (name[:2] in c)), None)
-    if direct:
-        eligible, reason = True, f"{direct}属于盐城大市区，直接适用本政策措施。"
-    elif county:
-        eligible, reason = False, (f"{county}不在盐城大市区内：本政策主要支持大市区，其他县（市）可参照本方案出台相关政策，"
-                                   f"请以{county}出台的政策为准。")
+    place = lookup(inp.district)
+    where = scope(place) if place else None
+    metro = "、".join(metro_names())
+    if where == "大市区":
+        eligible, reason = True, f"{place.name}属于盐城大市区，直接适用本政策措施。"
+    elif where == "参照":
+        eligible, reason = False, (f"{place.name}不在盐城大市区内：本政策主要支持大市区，其他县（市）可参照本方案出台相关政策，"
+                                   f"请以{place.name}出台的政策为准。")
         rule = book.rule("counties")
+    elif where == "外地":
+        at = "".join(dict.fromkeys(x for x in (place.province, place.city, place.name) if x))
+        eligible, reason = False, f"{at}不在盐城市，本政策措施只适用于盐城（主要支持盐城大市区：{metro}）。"
     else:
-        eligible, reason = None, f"无法确认“{inp.district}”是否属于盐城大市区（亭湖区、盐都区、大丰区、市开发区、盐南高新区）。"
+        eligible = None
+        reason = (f"请告诉我在盐城的哪个区县：大市区（{metro}）直接适用，其他县（市）参照。" if place
+                  else f"无法确认“{inp.district}”是哪里：请写完整的区县名称，如 盐都区、东台市。")
     return ToolResult(tool="check_scope", policy_id="scope", title="适用范围", amount=None, kind="exact",
                       eligible=eligible, reason=reason,
                       article=Article(doc=rule.doc, section=rule.section, quote=rule.quote),
@@ -55,8 +60,7 @@ def check_scope(inp: ScopeIn) -> ToolResult:
 
 
 # --- 社区认定条件（附件1 三、基本条件） ------------------------------------------------------------------
-class CommunityIn(BaseModel):
-    model_config = {"extra": "forbid"}
+class CommunityIn(ToolInput):
     service_staff: int | None = Field(None, ge=0, description="专兼职OPC服务人员（人）")
     fulltime_staff: int | None = Field(None, ge=0, description="其中专职人员（人）")
     mentors: int | None = Field(None, ge=0, description="创业导师（人）")

@@ -27,6 +27,10 @@ class Benefit(BaseModel):
     section: str
     quote: str
     kind: Literal["exact", "up_to"]
+    # grant = money paid out (the only kind a total adds up); loan = credit to repay; equity = investment;
+    # in_kind = a service or a waiver (rent-free desks, a free service package)
+    nature: Literal["grant", "loan", "equity", "in_kind"] = "grant"
+    amount_note: str = ""  # e.g. 文件未规定金额
     conditions: list[str] = Field(default_factory=list)
     responsible: list[str] = Field(default_factory=list)
     rate: float | None = None
@@ -93,9 +97,6 @@ class Meta(BaseModel):
     status: str
     valid_until: Any
     draft_notice: str
-    scope_direct: list[str]
-    scope_aliases: dict[str, str]
-    scope_reference: list[str]
 
 
 class PolicyBook(BaseModel):
@@ -104,6 +105,7 @@ class PolicyBook(BaseModel):
     rules: list[Rule]
     community_conditions: list[CommunityCondition]
     recognition_process: RecognitionProcess
+    no_double_groups: list[list[str]] = Field(default_factory=list)
 
     def benefit(self, benefit_id: str) -> Benefit:
         for b in self.benefits:

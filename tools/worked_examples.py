@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def load_situations(folder: Path = SITUATIONS) -> list[dict]:
 def _headline(r: dict) -> str:
     if r["tool"].startswith("check_") and r["tool"] != "check_guaranteed_loan":
         return {True: "符合", False: "不符合", None: "待确认"}[r["eligible"]]
+    if r["eligible"] is False:
+        return "不符合"
     if r.get("readings"):
         return "；".join(f"{x['reading']}最高{yuan(x['amount'])}" for x in r["readings"])
     if r["amount"] is not None:
@@ -36,7 +39,9 @@ def _headline(r: dict) -> str:
 
 def render(cases: list[dict]) -> str:
     lines = ["# 工具与算例", "", "本页由 `python -m tools.worked_examples` 根据 `tests/situations/*.yaml` 运行工具生成，请勿手改。",
-             "金额单位：元。本政策为征求意见稿。", ""]
+             "金额单位：元，每一步都按分（0.01元）四舍五入，所以列出的各步相加等于合计。本政策为征求意见稿。",
+             "多年的项目（算力券、生活补贴、免租、贴息）从开始日期（不填按当天）起只计到有效期末2028年12月31日；"
+             "本页未写开始日期的算例按2026年1月1日起算。", ""]
     lines += ["| 工具 | 说明 |", "|---|---|"]
     lines += [f"| `{t.name}` | {t.description} |" for t in TOOLS.values()]
     lines += ["", "| 情形 | 工具 | 输入 | 结果 | 计算过程 | 条款 |", "|---|---|---|---|---|---|"]
@@ -53,4 +58,5 @@ def render(cases: list[dict]) -> str:
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("OPC_TODAY", "2026-01-01")  # the same as-of date as the tests (tests/conftest.py)
     sys.stdout.write(render(load_situations()))

@@ -157,7 +157,7 @@ def _calculator_tab() -> None:
                 "full_time": yn.get(full_time), "first_social_insurance_in_yancheng": yn.get(first_si),
                 "district": None if district in (None, "不确定") else district,
                 "role": None if role in (None, "不确定") else role, "house_area_sqm": area or None, "plans": plans or [],
-                "annual_compute_spend": [x for x in (spend or "").replace("，", ",").split(",") if x.strip()] or None,
+                "annual_compute_spend": (spend or "").strip() or None,  # the tool reads 1,500,000 as one amount
             }.items() if v is not None}
             try:
                 r = run_tool("match_policies", args)
@@ -166,13 +166,13 @@ def _calculator_tab() -> None:
             rows, bars = [], []
             for it in r["items"]:
                 amount = (yuan(it["estimate"]) if it["estimate"] is not None else
-                          (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else "按审核确定"))
+                          (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else it.get("amount_note") or "按审核确定"))
                 conds = "；".join(f"{c['status']}：{c['condition']}" for c in it["conditions"])
                 rows.append([it["title"], f"[{it['section']}]({article_link(it['doc'], it['section'])})", it["verdict"],
                              amount, conds])
-                if it["estimate"]:
+                if it.get("in_total"):  # only grants: a loan or a rent waiver is not money received
                     bars.append({"政策": it["title"], "金额（元）": it["estimate"]})
-            head = (f"**能按公式计算的项目合计约 {yuan(r['estimated_total'])}**（以满足全部条件为前提）。"
+            head = (f"**能按公式计算的补贴合计约 {yuan(r['estimated_total'])}**（以满足全部条件为前提）。{r.get('total_note', '')}"
                     + ("　待补充：" + "、".join(r["missing"]) if r["missing"] else "") + "\n\n" + " ".join(r["caveats"]))
             return head, pd.DataFrame(rows, columns=["政策", "条款", "判断", "金额", "条件"]), pd.DataFrame(
                 bars or [{"政策": "（暂无可计算项）", "金额（元）": 0}])
