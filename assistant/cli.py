@@ -352,6 +352,8 @@ def _head(result: dict) -> str:
 
     if result.get("eligible") is False:
         return "不符合条件"
+    if result["tool"] == "check_guaranteed_loan":
+        return f"贷款{yuan(result['amount'])}（借款，需要归还，不是补贴）"
     if result["amount"] is not None:
         return ("最高" if result["kind"] == "up_to" else "") + yuan(result["amount"])
     if result.get("max_amount"):
@@ -375,6 +377,8 @@ def _print_match(result: dict) -> None:
                   soft_wrap=True)
     for line in result.get("no_double", []):
         console.print(f"  就高不重复：{line}", soft_wrap=True)
+    if result.get("scope_note"):
+        console.print(f"  适用范围：{result['scope_note']}", soft_wrap=True)
     for note in result.get("caveats", []):
         console.print(f"  [dim]{note}[/dim]")
 

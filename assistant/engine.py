@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant import compose
+from assistant import compose, policy_answer
 from assistant.catalog import dialogue, filled, rule_entry, topic_by_fields, topic_fields, topic_tools
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
@@ -249,20 +249,7 @@ class RulesEngine:
         if ASKS_FOR_AMOUNT.search(u.text):  # an amount for a benefit none of the articles grants
             self._refuse(u, reply, hits[:1])
             return
-        top = hits[0]
-        shown = [top] + [h for h in hits[1:2] if h.score >= top.score * 0.97 and h.section != top.section]
-        lead = "根据文件原文：" if len(shown) == 1 else "文件中相关的规定有："
-        lines = [lead]
-        for h in shown:
-            lines.append(f"- 《{h.doc_title}》{h.section}：{h.quote}")
-            reply.cite(h.doc, h.section, h.quote, h.doc_title)
-        reply.parts.append("\n".join(lines))
-        units = [u_ for h in shown for u_ in h.responsible]
-        if units:
-            reply.parts.append(f"**责任单位**：{units[0].replace('责任单位：', '')}")
-        if any("元" in h.quote for h in shown):
-            reply.parts.append(compose.DRAFT)
-        reply.follow_up.append("需要我按您的情况算一算能拿多少吗？")
+        policy_answer.answer(self.searcher, u.text, hits, reply)
 
     def _covered(self, text: str) -> bool:
         content = [t for t in tokens(expand_query(text))
@@ -332,7 +319,10 @@ class RulesEngine:
             reply.parts.append(f"能按公式计算的补贴合计约 **{yuan(result['estimated_total'])}**（以满足全部条件为前提）。"
                                + result.get("total_note", ""))
         reply.parts.extend(f"就高不重复：{line}" for line in result.get("no_double", []))
-        self._scope_note(profile.get("district"), reply)
+        if result.get("scope_note"):
+            reply.parts.append(f"**适用范围**：{result['scope_note']}")
+        else:
+            self._scope_note(profile.get("district"), reply)
         reply.parts.append(compose.caveats("up_to", True, no_double=True))
         reply.follow_up.extend(f"请补充：{m}" for m in result["missing"][:3])
         reply.follow_up.append(dialogue().get("match_suggestion", ""))

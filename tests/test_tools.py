@@ -441,3 +441,9 @@ def test_match_counts_only_what_falls_inside_the_validity_period():
     items = {i.policy_id: i for i in r.items}
     assert items["living_subsidy"].estimate == 2000 * 18 and items["compute_voucher"].estimate == 170000
     assert r.estimated_total == 36000 + 170000 and "2028年12月31日" in items["compute_voucher"].note
+
+
+def test_match_for_a_county_says_it_may_only_refer():
+    r = match_policies(Profile(age=30, degree="博士", full_time=True, district="东台"))
+    assert "东台市不在盐城大市区" in r.scope_note and "参照" in r.scope_note
+    assert match_policies(Profile(district="盐都区")).scope_note == ""

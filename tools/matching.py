@@ -67,6 +67,7 @@ class MatchResult(BaseModel):
     total_covers: list[str] = Field(default_factory=list, description="合计包含的项目")
     total_note: str = ""
     no_double: list[str] = Field(default_factory=list, description="按“就高不重复”只取较高者的说明")
+    scope_note: str = Field("", description="所在区县不在盐城大市区（或无法确认）时的说明")
     caveats: list[str]
     missing: list[str] = Field(description="补充这些信息可以算得更准")
 
@@ -125,14 +126,18 @@ def match_policies(p: Profile) -> MatchResult:
             continue
         items.append(_from_rule(b, p))
 
+    scope_note = ""
     if p.district:
         scope = check_scope(ScopeIn(district=p.district))
         if scope.eligible is not True:
+            scope_note = scope.reason or ""
             for it in items:
                 it.conditions.append(ConditionCheck(condition="企业位于盐城大市区", status="待完善" if scope.eligible is False
-                                                    else "不确定", note=scope.reason or ""))
+                                                    else "不确定", note=scope_note))
                 it.verdict = _verdict(it.conditions)
-    return _summarise(items, p)
+    result = _summarise(items, p)
+    result.scope_note = scope_note
+    return result
 
 
 def _from_rule(b, p: Profile) -> MatchItem:
