@@ -14,6 +14,7 @@ from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
 from assistant.questions import split as split_questions
 from assistant.segment import expand_query, tokens
+from assistant.typos import normalize
 from assistant.understand import Understanding, profile_updates, understand
 from tools import places
 from tools.matching import Profile, match_policies
@@ -74,13 +75,14 @@ class RulesEngine:
         self.searcher = searcher
         self.titles = {d.id: d.title for d in searcher.index.docs}
         self.vocab = set(searcher._idf)
-        places.warm()  # the gazetteer loads with the engine, not on the first question
+        places.warm()  # the gazetteer and the pinyin table load with the engine, not on the first question
+        normalize("预热")
 
     # --- entry point ---------------------------------------------------------------------------------
     def respond(self, message: str, state: dict | None) -> tuple[Reply, dict, Understanding]:
         """Answer each question of the message (at most three) in turn; one question is answered as is."""
         state = copy.deepcopy(state or {})
-        qs = split_questions((message or "").strip(), lambda t: understand(t).topics)
+        qs = split_questions(normalize((message or "").strip()), lambda t: understand(t).topics)
         if len(qs) == 1:
             return self._respond_one(qs[0].text, state, qs[0].topic)
         replies, first_u = [], None
