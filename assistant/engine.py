@@ -29,6 +29,15 @@ GENERIC = set("""补贴 奖励 补助 支持 政策 优惠 opc 盐城 盐城市 
 ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}(多少|几万|金额|标准|怎么算)"
                              r"|(多少|几万).{0,4}(奖励|补贴|补助|奖金)")
 
+# What a question asks for -> what the evidence must state for the documents to answer it.
+QUANTITY_EVIDENCE = [
+    (re.compile(r"比例|比率|费率|百分之几|几个点"), re.compile(r"%|％|比例|百分之|成")),
+    (re.compile(r"基数"), re.compile(r"基数")),
+    (re.compile(r"截止|哪天|几号|日期|什么时候|何时|几月"), re.compile(r"\d{4}年|\d+月|\d+日|年底|年末|之前|以前")),
+    (re.compile(r"规模|多少亿|几亿"), re.compile(r"亿")),
+]
+
+
 def fact_values(slots) -> dict:
     """The understood facts by field name; an office area is the community's, not a flat's."""
     values = {**slots.model_dump(), **slots.counts}
@@ -121,6 +130,8 @@ class RulesEngine:
         elif intent == "smalltalk" and not u.profile_statement:
             reply.parts.append(compose.smalltalk())
             reply.follow_up = list(dialogue().get("greeting_suggestions", []))
+        elif intent == "checklist" and any(asked.search(u.text) for asked, _ in QUANTITY_EVIDENCE[:2]):
+            self._policy_qa(u, reply)  # a rate or a base is no step of opening a company
         elif intent == "checklist":
             self._checklist(u, state, reply)
         elif intent == "match" or (u.profile_statement and not topic):
@@ -248,10 +259,21 @@ class RulesEngine:
         if not hits or not self._covered(u.text):
             self._refuse(u, reply)
             return
-        if ASKS_FOR_AMOUNT.search(u.text):  # an amount for a benefit none of the articles grants
-            self._refuse(u, reply, hits[:1])
+        if ASKS_FOR_AMOUNT.search(u.text) or not self._states_quantity(u.text, hits):
+            self._refuse(u, reply, hits[:1])  # a figure the retrieved articles do not state
             return
         policy_answer.answer(self.searcher, u.text, hits, reply)
+
+    @staticmethod
+    def _states_quantity(text: str, hits) -> bool:
+        """A question for a rate, a base, a date or a fund size is answered only when the evidence states one."""
+        for asked, stated in QUANTITY_EVIDENCE:
+            if m := asked.search(text):
+                subject = text[max(0, m.start() - 2):m.start()]  # 缴存比例: the evidence must speak of 缴存
+                if not re.fullmatch(r"[\u4e00-\u9fff]{2}", subject) or re.search(r"[的么少几个啥哪]", subject):
+                    subject = ""
+                return any(stated.search(h.quote) and subject in h.quote for h in hits)
+        return True
 
     def _covered(self, text: str) -> bool:
         content = [t for t in tokens(expand_query(text))
