@@ -46,10 +46,20 @@ def _lead(result: dict) -> list[str]:
     return lines
 
 
+def _year_lead(result: dict, year: int) -> list[str] | None:
+    """The lead for a question about one year: that year's amount is the result, the cumulative total is not."""
+    step = next((st for st in result["breakdown"] if st["label"] == f"第{year}年"), None)
+    if step is None or step["amount"] is None or result["amount"] is None:
+        return None
+    n = len(result["breakdown"])
+    return [f"{result['title']}（{result['article']['section']}）：第{year}年**{yuan(step['amount'])}**"
+            f"（{n}年累计{yuan(result['amount'])}）。"]
+
+
 def tool_answer(result: dict, focus_year: int | None = None) -> str:
     from tools.result import Cap
 
-    lines = _lead(result)
+    lines = (focus_year and result["eligible"] is not False and _year_lead(result, focus_year)) or _lead(result)
     ineligible = result["eligible"] is False and not result.get("readings")
     if result["breakdown"] and result["tool"] != "check_community_recognition" and not ineligible:
         lines.append("")

@@ -24,6 +24,10 @@ class Plan(BaseModel):
     focus_year: int | None = None
 
 
+# A question about one year's amount among several years (今年这笔能补多少).
+FOCUS = re.compile(r"(这笔|这一年|当年|那一年|今年|第[一二三1-3]年)[^，。；;]{0,8}(补|拿|多少|奖)")
+
+
 @dataclass
 class Ctx:
     """Everything a planner may read: the topic, this turn's understanding, the profile and the session state."""
@@ -119,6 +123,8 @@ def _voucher(ctx: Ctx, tool: str) -> Plan:
         p.missing.append(f"您第{gap}年的实际算力使用费用是多少？")
         return p
     p.tool, p.arguments = tool, {"annual_spend": [annual[y] for y in years]}
+    if len(years) > 1 and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
+        p.focus_year = max(s.annual) if s.annual else years[-1]  # the year this question is about
     if s.nth_year and s.nth_year not in annual:
         p.missing.append(f"您第{s.nth_year}年的实际算力使用费用是多少？")
     return p
