@@ -3,6 +3,7 @@ Every number written here comes from a tool result, a quoted article, or the use
 from __future__ import annotations
 
 from tools.money import yuan
+from tools.places import metro_names
 from tools.rules import Benefit
 
 DRAFT = "（本政策为征求意见稿，金额以正式印发版本为准。）"
@@ -19,40 +20,55 @@ def headline(result: dict) -> str:
     return ""
 
 
-def tool_answer(result: dict, focus_year: int | None = None) -> str:
-    from tools.result import Cap
-
-    lines = []
-    title = result["title"]
-    section = result["article"]["section"]
-    head = headline(result)
+def _lead(result: dict) -> list[str]:
+    """The first line: the verdict or the amount. An amount is bold only when it is the person's result."""
+    title, section, head = result["title"], result["article"]["section"], headline(result)
     if result["tool"] == "check_scope":
-        lines.append(result["reason"])
-    elif result["tool"] == "check_community_recognition":
+        return [result["reason"]]
+    if result["tool"] == "check_community_recognition":
         verdict = {True: "按您提供的数据，**全部基本条件已满足**。", False: "按您提供的数据，**还有条件未满足**。",
                    None: "按您提供的数据，**暂时无法判断全部条件**。"}[result["eligible"]]
-        lines.append(f"{verdict}{result['reason']}")
-    elif result["eligible"] is False and not result.get("readings"):
-        lines.append(f"**不符合**{title}（{section}）的条件：{result['reason']}")
-    elif result["tool"] == "compute_living_subsidy" and result["amount"]:
-        monthly, total = result["breakdown"][0]["amount"], result["breakdown"][1]
-        lines.append(f"{title}（{section}）：每月**{yuan(monthly)}**，{total['label']}**{yuan(result['amount'])}**。")
-        if result.get("reason"):
-            lines.append(result["reason"])
+        return [f"{verdict}{result['reason']}"]
+    if result["eligible"] is False and not result.get("readings"):
+        return [f"**不符合**{title}（{section}）的条件：{result['reason']}"]
+    steps = result["breakdown"]
+    if result["amount"] and len(steps) >= 2 and steps[0]["label"].endswith("每月") and steps[0]["amount"]:
+        lines = [f"{title}（{section}）：每月**{yuan(steps[0]['amount'])}**，{steps[1]['label']}**{yuan(result['amount'])}**。"]
+        lines += [result["reason"]] if result.get("reason") else []
     elif head:
-        lines.append(f"{title}（{section}）：{head}。")
+        lines = [f"{title}（{section}）：{head}。"]
         if result.get("reason") and (result["amount"] is None or result["eligible"] is None):
             lines.append(result["reason"])
     else:
-        lines.append(f"{title}（{section}）：{result.get('reason') or '文件未规定具体金额。'}")
-    if result["breakdown"] and result["tool"] != "check_community_recognition":
+        return [f"{title}（{section}）：{result.get('reason') or '文件未规定具体金额。'}"]
+    if result["eligible"] is None and any(c["status"] == "不确定" for c in result["conditions"]):
+        lines[0] = "若满足全部条件，" + lines[0].replace("**", "")  # not yet the person's result: no headline
+    return lines
+
+
+def _year_lead(result: dict, year: int) -> list[str] | None:
+    """The lead for a question about one year: that year's amount is the result, the cumulative total is not."""
+    step = next((st for st in result["breakdown"] if st["label"] == f"第{year}年"), None)
+    if step is None or step["amount"] is None or result["amount"] is None:
+        return None
+    n = len(result["breakdown"])
+    return [f"{result['title']}（{result['article']['section']}）：第{year}年**{yuan(step['amount'])}**"
+            f"（{n}年累计{yuan(result['amount'])}）。"]
+
+
+def tool_answer(result: dict, focus_year: int | None = None) -> str:
+    from tools.result import Cap
+
+    lines = (focus_year and result["eligible"] is not False and _year_lead(result, focus_year)) or _lead(result)
+    ineligible = result["eligible"] is False and not result.get("readings")
+    if result["breakdown"] and result["tool"] != "check_community_recognition" and not ineligible:
         lines.append("")
         lines.append("**计算过程**")
         for step in result["breakdown"]:
             mark = "👉 " if focus_year and step["label"] == f"第{focus_year}年" else ""
             lines.append(f"- {mark}{step['label']}：{step['formula']}")
     binding = [c for c in result["caps"] if c["binding"]]
-    if binding:
+    if binding and not ineligible:
         lines.append("- 触及上限：" + "；".join(f"{c['name']}{Cap(**c).display()}" for c in binding))
     if result["conditions"]:
         lines.append("")
@@ -74,7 +90,7 @@ def caveats(kind: str | None, has_amount: bool, scope: bool = True, no_double: b
     if no_double:
         notes.append("同一企业同一项目涉及多项奖补的，按“就高不重复”执行")
     if scope:
-        notes.append("主要支持盐城大市区（亭湖区、盐都区、大丰区、市开发区、盐南高新区）")
+        notes.append(f"主要支持盐城大市区（{'、'.join(metro_names())}）")
     text = "；".join(notes) + "。" if notes else ""
     if has_amount:
         text += DRAFT
@@ -83,6 +99,16 @@ def caveats(kind: str | None, has_amount: bool, scope: bool = True, no_double: b
 
 def responsible(units: list[str]) -> str:
     return f"**咨询/受理部门**：{'、'.join(units)}（责任单位）。" if units else ""
+
+
+def year_rate(b: Benefit, year: int, capped: bool) -> str:
+    """The rate of one year of a benefit paid by year (第N年按…%), and whether the cap already stops it."""
+    if not b.rates or not 1 <= year <= len(b.rates):
+        return ""
+    line = f"第{year}年按实际使用费用的**{b.rates[year - 1] * 100:g}%**奖补（{b.section}）。"
+    if capped:
+        line += f"按您前面的费用，累计奖励已达到上限，第{year}年不会再增加。"
+    return line
 
 
 def general_rule(b: Benefit, focus_year: int | None = None) -> str:

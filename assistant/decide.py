@@ -1,27 +1,19 @@
-"""Deciding what to do with an understood message: which tool with which arguments, or what to ask for."""
+"""Deciding what to do with an understood question: which tool with which arguments, or what to ask for.
+The tool of a topic is declared in policies.yaml; a tool with no planner of its own gets its arguments filled
+from the facts by field name, and a missing required field is asked for in the words of its description."""
 from __future__ import annotations
 
 import re
-from typing import Any
+import typing
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
+from assistant.catalog import topic_benefit, topic_tools
 from assistant.understand import Slots, Understanding
-
-CAPPED_ITEMS = {"dataset_development", "labeling_platform", "key_rd", "new_tech_catalogue", "model_filing",
-                "community_first_recognition", "demonstration", "top_talent"}
-TIERED_ITEMS = {"pilot_lead", "typical_case", "industry_college"}
-RULE_TOPICS = {"fund_tolerance": "fund_tolerance", "no_double": "no_double", "validity": "validity"}
-# topic -> the benefit id in policies.yaml that states its general rule
-TOPIC_BENEFIT = {
-    "compute_voucher": "compute_voucher", "data_purchase": "data_purchase", "data_listing": "data_listing",
-    "community_rating": "community_rating", "community_infrastructure": "community_infrastructure",
-    "training_base": "training_base", "living_subsidy": "living_subsidy", "talent_rental": "talent_rental",
-    "house_purchase": "house_purchase", "guaranteed_loan": "guaranteed_loan", "interest_subsidy": "interest_subsidy",
-    "event_support": "event_support", "competition_award": "competition_award", "fund_tolerance": "fund_tolerance",
-    "community_check": "community_first_recognition",
-    **{t: t for t in CAPPED_ITEMS | TIERED_ITEMS},
-}
+from tools.registry import get_tool
+from tools.rules import policy_book
 
 
 class Plan(BaseModel):
@@ -32,172 +24,266 @@ class Plan(BaseModel):
     focus_year: int | None = None
 
 
-def _annual(slots: Slots, state: dict) -> dict[int, float]:
-    annual = {int(k): v for k, v in (state.get("annual") or {}).items()}
-    if slots.annual:
-        annual.update(slots.annual)
-    elif slots.amounts:
-        if slots.nth_year and len(slots.amounts) == 1:
-            annual[slots.nth_year] = slots.amounts[0]
-        elif len(slots.amounts) <= 3:
-            annual = {i + 1: a for i, a in enumerate(slots.amounts)}
+# A question about one year's amount among several years (今年这笔能补多少).
+FOCUS = re.compile(r"(这笔|这一年|当年|那一年|今年|第[一二三1-3]年)[^，。；;]{0,8}(补|拿|多少|奖)")
+
+
+@dataclass
+class Ctx:
+    """Everything a planner may read: the topic, this turn's understanding, the profile and the session state."""
+    topic: str
+    u: Understanding
+    profile: dict
+    state: dict
+
+    @property
+    def s(self) -> Slots:
+        return self.u.slots
+
+    @property
+    def amount(self) -> float | None:
+        return self.s.amounts[0] if self.s.amounts else None
+
+    def known(self, key: str) -> Any:
+        """This turn's fact, else the remembered profile's."""
+        value = getattr(self.s, key, None)
+        return value if value is not None else self.profile.get(key)
+
+
+def benefit_of(topic: str):
+    """The benefit in policies.yaml that states the general rule of a topic (None for topics that are rules)."""
+    bid = topic_benefit(topic)
+    return policy_book().benefit(bid) if bid else None
+
+
+def ask_for(tool: str, field: str) -> str:
+    """The question for a missing input field, worded from the field's description and its allowed values."""
+    info = get_tool(tool).input_model.model_fields[field]
+    desc = info.description or field
+    choices = [a for a in typing.get_args(info.annotation) if isinstance(a, str)]
+    for arg in typing.get_args(info.annotation):
+        choices += [a for a in typing.get_args(arg) if isinstance(a, str)]
+    if choices and not all(c in desc for c in choices):
+        desc += f"（{'、'.join(choices)}）"
+    return f"请告诉我：{desc}。"
+
+
+def _fact(ctx: Ctx, name: str) -> Any:
+    if name == "amount":
+        return ctx.amount
+    if name in ctx.s.counts:
+        return ctx.s.counts[name]
+    value = ctx.known(name)
+    return None if value in ([], {}) else value
+
+
+def plan_generic(ctx: Ctx, tool: str) -> Plan:
+    """Arguments by field name (or the benefit's `arguments` mapping); each missing required field is asked for."""
+    p = Plan(topic=ctx.topic)
+    benefit = benefit_of(ctx.topic)
+    mapping = (benefit.params.get("arguments") if benefit else None) or {}
+    for name, info in get_tool(tool).input_model.model_fields.items():
+        value = _fact(ctx, mapping.get(name, name))
+        if value is not None:
+            p.arguments[name] = value
+        elif info.is_required():
+            p.missing.append(ask_for(tool, name))
+    if not p.missing:
+        p.tool = tool
+    else:
+        p.arguments = {}
+    return p
+
+
+def _annual(ctx: Ctx) -> dict[int, float]:
+    s = ctx.s
+    annual = {int(k): v for k, v in (ctx.state.get("annual") or {}).items()}
+    if s.annual:
+        annual.update(s.annual)
+    elif s.amounts:
+        if s.repeat_years and len(s.amounts) == 1:
+            annual = {y: s.amounts[0] for y in range(1, s.repeat_years + 1)}
+        elif s.nth_year and len(s.amounts) == 1:
+            annual[s.nth_year] = s.amounts[0]
+        elif len(s.amounts) <= 3:
+            annual = {i + 1: a for i, a in enumerate(s.amounts)}
     return annual
 
 
-def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
-    s, t = u.slots, u.text
-    p = Plan(topic=topic)
-    amount = s.amounts[0] if s.amounts else None
-
-    if topic == "compute_voucher":
-        annual = _annual(s, state)
-        p.focus_year = s.nth_year if not s.annual else None
-        if not annual:
-            p.missing.append("请告诉我您每年的实际算力使用费用，例如“第一年50万，第二年80万”。")
-        else:
-            years = sorted(annual)
-            if years != list(range(1, years[-1] + 1)):
-                gap = next(y for y in range(1, years[-1]) if y not in annual)
-                p.missing.append(f"您第{gap}年的实际算力使用费用是多少？")
-            else:
-                p.tool, p.arguments = "compute_voucher_subsidy", {"annual_spend": [annual[y] for y in years]}
-                if s.nth_year and s.nth_year not in annual:
-                    p.missing.append(f"您第{s.nth_year}年的实际算力使用费用是多少？")
-    elif topic == "data_purchase":
-        if s.amounts:
-            p.tool, p.arguments = "compute_data_purchase_subsidy", {"contract_amounts": s.amounts}
-            if s.related_party is not None:
-                p.arguments["related_party"] = s.related_party
-        else:
-            p.missing.append("您每笔数据采购合同的金额是多少？卖方是否为非关联方？")
-    elif topic == "data_listing":
-        if amount is not None:
-            p.tool, p.arguments = "compute_listing_subsidy", {"listing_fee": amount}
-            if s.first_listing is not None:
-                p.arguments["first_listing"] = s.first_listing
-        else:
-            p.missing.append("您的挂牌服务费用是多少？是否首次在省数据交易所盐城专版挂牌？")
-    elif topic in CAPPED_ITEMS:
-        p.tool, p.arguments = "compute_capped_support", {"item": topic}
-        if topic == "dataset_development" and "adopters" in s.counts:
-            p.arguments["adopters"] = int(s.counts["adopters"])
-        if amount is not None and topic != "top_talent":
-            p.arguments["cost"] = amount
-    elif topic in TIERED_ITEMS:
-        if s.level:
-            p.tool, p.arguments = "compute_tiered_award", {"item": topic, "level": s.level}
-        else:
-            p.missing.append("您的项目是国家级还是省级？")
-    elif topic == "community_rating":
-        if s.rating:
-            p.tool, p.arguments = "compute_community_rating_award", {"rating": s.rating}
-        else:
-            p.missing.append("您的社区年度评估是什么等次（优秀、良好、及格）？")
-    elif topic == "community_infrastructure":
-        if s.amounts:
-            p.tool, p.arguments = "compute_infrastructure_subsidy", {"investments": s.amounts}
-        else:
-            p.missing.append("您当年公共基础设施的实际投资额是多少？")
-    elif topic == "training_base":
-        if s.trainees is not None:
-            p.tool, p.arguments = "compute_training_base_award", {"trainees_per_year": s.trainees}
-        else:
-            p.missing.append("您的实训基地一年培训多少人次？")
-    elif topic == "living_subsidy":
-        degree = s.degree or profile.get("degree")
-        args = {k: v for k, v in {"degree": degree, "age": s.age or profile.get("age"),
-                                  "full_time": s.full_time if s.full_time is not None else profile.get("full_time"),
-                                  "first_social_insurance_in_yancheng": (
-                                      s.first_social_insurance_in_yancheng
-                                      if s.first_social_insurance_in_yancheng is not None
-                                      else profile.get("first_social_insurance_in_yancheng"))}.items() if v is not None}
-        if s.months:
-            args["months"] = s.months
-        elif s.years and re.search(r"\d|[一二两三四五]年", t):
-            args["months"] = int(s.years * 12)
-        if degree:
-            p.tool, p.arguments = "compute_living_subsidy", args
-        else:
-            p.missing.append("您的最高学历是博士、硕士、本科还是技师班？是否全日制？")
-        for key, q in [("age", "您今年多少周岁？"), ("full_time", "学历是全日制的吗？"),
-                       ("first_social_insurance_in_yancheng", "您是首次在盐城参加社会保险并正常缴费吗？")]:
-            if key not in args and degree:
-                p.missing.append(q)
-    elif topic == "talent_rental":
-        rent = s.rent or (amount if amount is not None else None) or profile.get("rent")
-        if rent is not None:
-            p.tool, p.arguments = "compute_rental_relief", {"monthly_rent": rent}
-        else:
-            p.missing.append("您租的人才租赁房月租金是多少？")
-    elif topic == "house_purchase":
-        area = s.area_sqm or profile.get("area_sqm")
-        if area:
-            p.tool, p.arguments = "compute_house_subsidy", {"area_sqm": area}
-            role = s.role or profile.get("role")
-            if role:
-                p.arguments["role"] = role
-            if re.search(r"二手", t):
-                p.arguments["new_commercial_housing"] = False
-            elif re.search(r"新房|新建商品房|一手|期房", t):
-                p.arguments["new_commercial_housing"] = True
-            if not role:
-                p.missing.append("您是这家OPC的创始人或高管吗？")
-        else:
-            p.missing.append("您买的新建商品房面积是多少平方米？")
-    elif topic == "guaranteed_loan":
-        if amount is not None:
-            p.tool = "check_guaranteed_loan"
-            p.arguments = {"borrower": s.borrower or profile.get("borrower") or "个人", "amount": amount}
-            if s.years:
-                p.arguments["years"] = s.years
-        else:
-            p.missing.append("您想贷多少？以个人（创业者）还是企业名义？")
-    elif topic == "interest_subsidy":
-        principal = next((a for a in s.amounts if a != s.interest_paid), None)
-        if principal is not None and s.lpr_percent:
-            p.tool = "compute_interest_subsidy"
-            p.arguments = {"principal": principal, "lpr_percent": s.lpr_percent}
-            if s.interest_paid is not None:
-                p.arguments["interest_paid"] = s.interest_paid
-            if s.years:
-                p.arguments["years"] = int(s.years)
-        else:
-            if principal is None:
-                p.missing.append("您的贷款本金是多少？")
-            if not s.lpr_percent:
-                p.missing.append("您贷款合同上的同期贷款市场报价利率（LPR）是多少？例如“LPR 3.0%”。")
-    elif topic == "event_support":
-        if amount is not None:
-            p.tool, p.arguments = "compute_event_support", {"approved_total_investment": amount}
-            if s.level:
-                p.arguments["level"] = s.level
-        else:
-            p.missing.append("您的活动核定总投入是多少？是否经报备同意、在盐举办？")
-    elif topic == "competition_award":
-        if s.prize and s.competition:
-            p.tool, p.arguments = "compute_competition_award", {"competition": s.competition, "prize": s.prize}
-            if s.landed_in_yancheng is not None:
-                p.arguments["landed_in_yancheng"] = s.landed_in_yancheng
-        else:
-            if not s.competition:
-                p.missing.append("您参加的是哪个大赛（国家创新创业大赛、江苏省科技创业大赛、江苏人才创新创业大赛）？")
-            if not s.prize:
-                p.missing.append("您获得的是几等奖？")
-    elif topic == "scope":
-        district = s.district or profile.get("district")
-        if district:
-            p.tool, p.arguments = "check_scope", {"district": district}
-        else:
-            p.missing.append("您的企业在哪个区县？")
-    elif topic == "community_check":
-        args = {k: int(v) for k, v in s.counts.items() if k in {
-            "workstations", "service_staff", "fulltime_staff", "mentors", "ai_companies", "opc_companies",
-            "financial_institutions", "roadshows_per_year", "events_per_year"}}
-        if s.office_area_sqm:
-            args["office_area_sqm"] = s.office_area_sqm
-        if s.orders_yuan:
-            args["orders_yuan"] = s.orders_yuan
-        p.tool, p.arguments = "check_community_recognition", args
-        if not args:
-            p.missing.append("请提供您社区的情况，例如办公面积、工位数、专兼职服务人员、入孵企业数量。")
+def _voucher(ctx: Ctx, tool: str) -> Plan:
+    s, p = ctx.s, Plan(topic=ctx.topic)
+    annual = _annual(ctx)
+    p.focus_year = s.nth_year if not s.annual else None
+    if not annual:
+        p.missing.append("请告诉我您每年的实际算力使用费用，例如“第一年50万，第二年80万”。")
+        return p
+    years = sorted(annual)
+    if years != list(range(1, years[-1] + 1)):
+        gap = next(y for y in range(1, years[-1]) if y not in annual)
+        p.missing.append(f"您第{gap}年的实际算力使用费用是多少？")
+        return p
+    p.tool, p.arguments = tool, {"annual_spend": [annual[y] for y in years]}
+    if len(years) > 1 and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
+        p.focus_year = max(s.annual) if s.annual else years[-1]  # the year this question is about
+    if s.nth_year and s.nth_year not in annual:
+        p.missing.append(f"您第{s.nth_year}年的实际算力使用费用是多少？")
     return p
+
+
+def _with_flag(ctx: Ctx, tool: str, args: dict, flag: str, slot: str) -> Plan:
+    p = Plan(topic=ctx.topic, tool=tool, arguments=args)
+    if getattr(ctx.s, slot) is not None:
+        p.arguments[flag] = getattr(ctx.s, slot)
+    return p
+
+
+def _data_purchase(ctx: Ctx, tool: str) -> Plan:
+    if not ctx.s.amounts:
+        return Plan(topic=ctx.topic, missing=["您每笔数据采购合同的金额是多少？卖方是否为非关联方？"])
+    return _with_flag(ctx, tool, {"contract_amounts": ctx.s.amounts}, "related_party", "related_party")
+
+
+def _listing(ctx: Ctx, tool: str) -> Plan:
+    if ctx.amount is None:
+        return Plan(topic=ctx.topic, missing=[ask_for(tool, "listing_fee"), ask_for(tool, "first_listing")])
+    return _with_flag(ctx, tool, {"listing_fee": ctx.amount}, "first_listing", "first_listing")
+
+
+def _capped(ctx: Ctx, tool: str) -> Plan:
+    p = Plan(topic=ctx.topic, tool=tool, arguments={"item": ctx.topic})
+    if "adopters" in ctx.s.counts and "adopters" in (benefit_of(ctx.topic).params.get("fields") or []):
+        p.arguments["adopters"] = int(ctx.s.counts["adopters"])
+    if ctx.amount is not None and benefit_of(ctx.topic).caps:
+        p.arguments["cost"] = ctx.amount
+    return p
+
+
+def _tiered(ctx: Ctx, tool: str) -> Plan:
+    if not ctx.s.level:
+        return Plan(topic=ctx.topic, missing=["您的项目是国家级还是省级？"])
+    return Plan(topic=ctx.topic, tool=tool, arguments={"item": ctx.topic, "level": ctx.s.level})
+
+
+def _living(ctx: Ctx, tool: str) -> Plan:
+    s, p = ctx.s, Plan(topic=ctx.topic)
+    args = {k: ctx.known(k) for k in ("degree", "age", "full_time", "first_social_insurance_in_yancheng")}
+    args = {k: v for k, v in args.items() if v is not None}
+    if s.months:
+        args["months"] = s.months
+    elif s.years and re.search(r"\d|[一二两三四五]年", ctx.u.text):
+        args["months"] = int(s.years * 12)
+    if "degree" not in args:
+        p.missing.append("您的最高学历是博士、硕士、本科还是技师班？是否全日制？")
+        return p
+    p.tool, p.arguments = tool, args
+    for key, q in [("age", "您今年多少周岁？"), ("full_time", "学历是全日制的吗？"),
+                   ("first_social_insurance_in_yancheng", "您是首次在盐城参加社会保险并正常缴费吗？")]:
+        if key not in args:
+            p.missing.append(q)
+    return p
+
+
+def _rental(ctx: Ctx, tool: str) -> Plan:
+    rent = ctx.s.rent or ctx.amount or ctx.profile.get("rent")
+    if rent is None:
+        return Plan(topic=ctx.topic, missing=["您租的人才租赁房月租金是多少？"])
+    return Plan(topic=ctx.topic, tool=tool, arguments={"monthly_rent": rent})
+
+
+def _house(ctx: Ctx, tool: str) -> Plan:
+    area = ctx.known("area_sqm")
+    if not area:
+        return Plan(topic=ctx.topic, missing=["您买的新建商品房面积是多少平方米？"])
+    p = Plan(topic=ctx.topic, tool=tool, arguments={"area_sqm": area})
+    role = ctx.known("role")
+    if role:
+        p.arguments["role"] = role
+    else:
+        p.missing.append("您是这家OPC的创始人或高管吗？")
+    if re.search(r"二手", ctx.u.text):
+        p.arguments["new_commercial_housing"] = False
+    elif re.search(r"新房|新建商品房|一手|期房", ctx.u.text):
+        p.arguments["new_commercial_housing"] = True
+    return p
+
+
+def _loan(ctx: Ctx, tool: str) -> Plan:
+    if ctx.amount is None:
+        return Plan(topic=ctx.topic, missing=["您想贷多少？以个人（创业者）还是企业名义？"])
+    p = Plan(topic=ctx.topic, tool=tool, arguments={"borrower": ctx.known("borrower") or "个人", "amount": ctx.amount})
+    if ctx.s.years:
+        p.arguments["years"] = ctx.s.years
+    return p
+
+
+def _interest(ctx: Ctx, tool: str) -> Plan:
+    s, p = ctx.s, Plan(topic=ctx.topic)
+    principal = next((a for a in s.amounts if a != s.interest_paid), None)
+    if principal is None:
+        p.missing.append("您的贷款本金是多少？")
+    if not s.lpr_percent:
+        p.missing.append("您贷款合同上的同期贷款市场报价利率（LPR）是多少？例如“LPR 3.0%”。")
+    if p.missing:
+        return p
+    p.tool, p.arguments = tool, {"principal": principal, "lpr_percent": s.lpr_percent}
+    if s.interest_paid is not None:
+        p.arguments["interest_paid"] = s.interest_paid
+    if s.years:
+        p.arguments["years"] = int(s.years)
+    return p
+
+
+def _event(ctx: Ctx, tool: str) -> Plan:
+    if ctx.amount is None:
+        return Plan(topic=ctx.topic, missing=["您的活动核定总投入是多少？是否经报备同意、在盐举办？"])
+    p = _with_flag(ctx, tool, {"approved_total_investment": ctx.amount}, "level", "level")
+    for flag in ("in_yancheng", "filed_and_approved"):
+        if getattr(ctx.s, flag) is not None:
+            p.arguments[flag] = getattr(ctx.s, flag)
+    return p
+
+
+def _competition(ctx: Ctx, tool: str) -> Plan:
+    s = ctx.s
+    if not (s.prize and s.competition):
+        return Plan(topic=ctx.topic, missing=[ask_for(tool, f) for f, v in (("competition", s.competition),
+                                                                            ("prize", s.prize)) if not v])
+    return _with_flag(ctx, tool, {"competition": s.competition, "prize": s.prize}, "landed_in_yancheng",
+                      "landed_in_yancheng")
+
+
+def _scope(ctx: Ctx, tool: str) -> Plan:
+    district = ctx.known("district")
+    if not district:
+        return Plan(topic=ctx.topic, missing=["您的企业在哪个区县？"])
+    return Plan(topic=ctx.topic, tool=tool, arguments={"district": district})
+
+
+def _community(ctx: Ctx, tool: str) -> Plan:
+    fields = set(get_tool(tool).input_model.model_fields)
+    args = {k: int(v) for k, v in ctx.s.counts.items() if k in fields}
+    if ctx.s.office_area_sqm:
+        args["office_area_sqm"] = ctx.s.office_area_sqm
+    if ctx.s.orders_yuan and "orders_yuan" in fields:
+        args["orders_yuan"] = ctx.s.orders_yuan
+    p = Plan(topic=ctx.topic, tool=tool, arguments=args)
+    if not args:
+        p.missing.append("请提供您社区的情况，例如办公面积、工位数、专兼职服务人员、入孵企业数量。")
+    return p
+
+
+# tool -> its planner (tools whose arguments need more than filling fields by name)
+PLANNERS: dict[str, Callable[[Ctx, str], Plan]] = {
+    "compute_voucher_subsidy": _voucher, "compute_data_purchase_subsidy": _data_purchase,
+    "compute_listing_subsidy": _listing, "compute_capped_support": _capped, "compute_tiered_award": _tiered,
+    "compute_living_subsidy": _living, "compute_rental_relief": _rental, "compute_house_subsidy": _house,
+    "check_guaranteed_loan": _loan, "compute_interest_subsidy": _interest, "compute_event_support": _event,
+    "compute_competition_award": _competition, "check_scope": _scope, "check_community_recognition": _community,
+}
+
+
+def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
+    tool = topic_tools().get(topic)
+    if not tool:
+        return Plan(topic=topic)
+    return PLANNERS.get(tool, plan_generic)(Ctx(topic, u, profile, state), tool)

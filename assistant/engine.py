@@ -7,12 +7,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant import compose
+from assistant import compose, policy_answer
+from assistant.catalog import dialogue, filled, rule_entry, topic_by_fields, topic_fields, topic_tools
 from assistant.contract import Citation, ToolCall
-from assistant.decide import RULE_TOPICS, TOPIC_BENEFIT, plan
+from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
+from assistant.questions import split as split_questions
 from assistant.segment import expand_query, tokens
+from assistant.typos import normalize
 from assistant.understand import Understanding, profile_updates, understand
+from tools import places
 from tools.matching import Profile, match_policies
 from tools.money import yuan
 from tools.registry import run_tool
@@ -22,22 +26,24 @@ from tools.rules import policy_book
 GENERIC = set("""补贴 奖励 补助 支持 政策 优惠 opc 盐城 盐城市 创业 创业者 企业 公司 人工智能 ai 多少 有没有 能 可以 申请 怎么
 哪些 什么 元 万元 万 钱 给 拿 享受 办理 怎么办 需要 条件 规定 一人 一人公司 个人 如何 有 没 吗 呢 是 的 多久 几 年 月 每月 每年
 最高 最多 标准 相关 关于 问题 请问 咨询 了解 知道 告诉 一下 我们 我 要求 情况 具体 現在 现在 今年 明年""".split())
-FOLLOW_TOPIC_SLOTS = {"compute_voucher": ("annual", "amounts", "nth_year"), "living_subsidy": ("degree", "age", "months", "full_time"),
-                      "house_purchase": ("area_sqm", "role"), "talent_rental": ("rent", "amounts"),
-                      "data_purchase": ("amounts",), "guaranteed_loan": ("amounts", "borrower", "years"),
-                      "interest_subsidy": ("amounts", "lpr_percent"), "training_base": ("trainees",),
-                      "competition_award": ("prize", "competition"), "scope": ("district",),
-                      "event_support": ("amounts",), "community_infrastructure": ("amounts",),
-                      "community_rating": ("rating",), "data_listing": ("amounts",)}
 ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}(多少|几万|金额|标准|怎么算)"
                              r"|(多少|几万).{0,4}(奖励|补贴|补助|奖金)")
-REMEMBERED_TOPICS = set(TOPIC_BENEFIT) | set(RULE_TOPICS) | {"scope"}  # what "那…呢" can continue
-TAX_NEARBY = [
-    ("action-plan", "（五）完善OPC社区服务", "为OPC新设企业提供登记注册、银行开户、税务登记等事项“一窗受理、一网通办”服务"),
-    ("guideline", "三、基本条件（五）公共服务", "为OPC社区入驻企业提供最长2年的免费公共服务包，涵盖财务代账、税务申报、法律咨询及专利申报等"),
+
+# What a question asks for -> what the evidence must state for the documents to answer it.
+QUANTITY_EVIDENCE = [
+    (re.compile(r"比例|比率|费率|百分之几|几个点"), re.compile(r"%|％|比例|百分之|成")),
+    (re.compile(r"基数"), re.compile(r"基数")),
+    (re.compile(r"截止|哪天|几号|日期|什么时候|何时|几月"), re.compile(r"\d{4}年|\d+月|\d+日|年底|年末|之前|以前")),
+    (re.compile(r"规模|多少亿|几亿"), re.compile(r"亿")),
 ]
-SLOT_TOPIC = [("area_sqm", "house_purchase"), ("trainees", "training_base"), ("rent", "talent_rental"),
-              ("lpr_percent", "interest_subsidy"), ("rating", "community_rating"), ("prize", "competition_award")]
+
+
+def fact_values(slots) -> dict:
+    """The understood facts by field name; an office area is the community's, not a flat's."""
+    values = {**slots.model_dump(), **slots.counts}
+    if slots.office_area_sqm is not None:
+        values["area_sqm"] = None
+    return values
 
 
 class Reply:
@@ -58,17 +64,49 @@ class Reply:
         return body
 
 
+def merge_replies(replies: list[Reply], questions: list[str]) -> Reply:
+    """One answer to a message that asked several things: each part under its question, each with its citation."""
+    answered = [r for r in replies if not r.refused] or replies
+    out = Reply(answered[0].intent)
+    out.refused = all(r.refused for r in replies)
+    for i, (r, q) in enumerate(zip(replies, questions), 1):
+        out.parts.append(f"**您问**：{q.strip()}")
+        out.parts.extend(r.parts)
+        for c in r.citations:
+            out.cite(c.doc, c.section, c.quote, c.doc_title)
+        out.tool_calls.extend(r.tool_calls)
+        out.follow_up.extend(r.follow_up)
+    return out
+
+
 class RulesEngine:
     def __init__(self, searcher: HybridSearcher):
         self.searcher = searcher
         self.titles = {d.id: d.title for d in searcher.index.docs}
         self.vocab = set(searcher._idf)
+        places.warm()  # the gazetteer and the pinyin table load with the engine, not on the first question
+        normalize("预热")
 
     # --- entry point ---------------------------------------------------------------------------------
     def respond(self, message: str, state: dict | None) -> tuple[Reply, dict, Understanding]:
+        """Answer each question of the message (at most three) in turn; one question is answered as is."""
         state = copy.deepcopy(state or {})
+        qs = split_questions(normalize((message or "").strip()), lambda t: understand(t).topics)
+        if len(qs) == 1:
+            return self._respond_one(qs[0].text, state, qs[0].topic)
+        replies, first_u = [], None
+        for q in qs:
+            reply, state, u = self._respond_one(q.text, state, q.topic)
+            replies.append(reply)
+            first_u = first_u or u
+        return merge_replies(replies, [q.text for q in qs]), state, first_u
+
+    def _respond_one(self, message: str, state: dict, forced_topic: str | None = None
+                     ) -> tuple[Reply, dict, Understanding]:
         profile = state.setdefault("profile", {})
         u = understand(message)
+        if forced_topic:
+            u.topic, u.topics = forced_topic, [forced_topic] + [t for t in u.topics if t != forced_topic]
         if state.get("last_intent") == "checklist" and u.intent not in ("out_of_scope", "match") and not u.topic:
             from tools.checklists import detect_entity, detect_step
 
@@ -91,19 +129,21 @@ class RulesEngine:
             self._refuse(u, reply)
         elif intent == "smalltalk" and not u.profile_statement:
             reply.parts.append(compose.smalltalk())
-            reply.follow_up = ["硕士来盐城创业每月生活补贴多少？", "算力券怎么补？", "我想开一家OPC公司要办什么？"]
+            reply.follow_up = list(dialogue().get("greeting_suggestions", []))
+        elif intent == "checklist" and any(asked.search(u.text) for asked, _ in QUANTITY_EVIDENCE[:2]):
+            self._policy_qa(u, reply)  # a rate or a base is no step of opening a company
         elif intent == "checklist":
             self._checklist(u, state, reply)
         elif intent == "match" or (u.profile_statement and not topic):
             self._match(u, profile, reply)
-        elif topic in RULE_TOPICS:
+        elif topic and topic not in topic_tools():  # a rule, or a benefit with nothing to compute
             self._rule_topic(topic, reply)
         elif topic:
             self._topic(topic, u, profile, state, reply)
         else:
             self._policy_qa(u, reply)
 
-        if topic in REMEMBERED_TOPICS:
+        if topic:  # what "那…呢" can continue
             state["last_topic"] = topic
         state["last_intent"] = reply.intent
         if u.injection:
@@ -111,30 +151,28 @@ class RulesEngine:
         return reply, state, u
 
     def _resolve_topic(self, u: Understanding, state: dict) -> str | None:
+        """The topic named by a cue; else the last topic when this turn continues it (its facts, a what-if, a
+        correction); else the one topic the facts fit best (selection by the tools' fields)."""
         if u.topic:
             return u.topic
-        last = state.get("last_topic")
         if u.intent in ("out_of_scope", "checklist", "match"):
             return None
         if u.slots.district and re.search(r"享受|适用|能不能|可以吗|能申请|能拿|算不算", u.text):
             return "scope"
+        values = fact_values(u.slots)
+        last = state.get("last_topic")
         if last:
-            wanted = FOLLOW_TOPIC_SLOTS.get(last, ())
-            has_slot = any(getattr(u.slots, k) not in (None, [], {}) for k in wanted)
-            if has_slot or u.hypothetical or u.correction:
+            wanted = topic_fields().get(last, ())
+            if any(filled(values.get(k)) for k in wanted) or u.hypothetical or u.correction:
                 return last
-        for slot, topic in SLOT_TOPIC:
-            if getattr(u.slots, slot) is not None:
-                if slot == "area_sqm" and re.search(r"社区|办公|工位|场地", u.text):
-                    continue
-                return topic
-        return None
+        if u.profile_statement:
+            return None
+        return topic_by_fields(values)
 
     # --- handlers --------------------------------------------------------------------------------------
     def _topic(self, topic: str, u: Understanding, profile: dict, state: dict, reply: Reply) -> None:
         p = plan(topic, u, profile, state)
-        benefit_id = TOPIC_BENEFIT.get(topic)
-        benefit = policy_book().benefit(benefit_id) if benefit_id else None
+        benefit = benefit_of(topic)
         if topic == "compute_voucher" and p.tool:
             state["annual"] = {str(i + 1): v for i, v in enumerate(p.arguments["annual_spend"])}
         result = None
@@ -143,11 +181,9 @@ class RulesEngine:
                 result = run_tool(p.tool, p.arguments)
             except ValidationError as exc:
                 reply.parts.append(f"输入的数值不合理（{exc.errors()[0]['msg']}），请核对后再问。")
-        if p.focus_year and p.missing and benefit is not None and benefit.rates and p.focus_year <= len(benefit.rates):
-            line = f"第{p.focus_year}年按实际使用费用的**{benefit.rates[p.focus_year - 1] * 100:g}%**奖补（{benefit.section}）。"
-            if result is not None and any(c["binding"] for c in result["caps"]):
-                line += f"按您前面的费用，累计奖励已达到上限，第{p.focus_year}年不会再增加。"
-            reply.parts.append(line)
+        if p.focus_year and p.missing and benefit is not None:
+            capped = result is not None and any(c["binding"] for c in result["caps"])
+            reply.parts.append(compose.year_rate(benefit, p.focus_year, capped))
         if result is not None:
             reply.tool_calls.append(ToolCall(name=p.tool, arguments=p.arguments, result=result))
             if reply.intent == "policy_qa":
@@ -170,6 +206,8 @@ class RulesEngine:
         elif topic == "scope":
             self._rule_topic("scope", reply)
         reply.follow_up.extend(p.missing)
+        if topic != "scope":
+            self._scope_note(u.slots.district or profile.get("district"), reply)
         if topic == "community_check":
             book = policy_book()
             for cond in book.community_conditions:  # one citation per item of 三、基本条件
@@ -183,24 +221,37 @@ class RulesEngine:
         if not p.missing:
             reply.follow_up.extend(self._suggestions(topic))
 
+    def _scope_note(self, district: str | None, reply: Reply) -> None:
+        """Where the company is decides the scope: outside the 大市区, say so with the closing paragraph."""
+        if not district:
+            return
+        result = run_tool("check_scope", {"district": district})
+        if result["eligible"] is True:
+            return
+        reply.tool_calls.append(ToolCall(name="check_scope", arguments={"district": district}, result=result))
+        reply.parts.append(f"**适用范围**：{result['reason']}")
+        art = result["article"]
+        reply.cite(art["doc"], art["section"], art["quote"], self.titles[art["doc"]])
+
     def _rule_topic(self, topic: str, reply: Reply) -> None:
+        """A topic answered by the text of its rule (and the rules it names in `also`), or by a benefit's article
+        when the benefit has no amount to compute."""
         book = policy_book()
-        ids = {"validity": ["validity"], "no_double": ["no_double"], "scope": ["scope", "counties"],
-               "fund_tolerance": []}[topic]
-        if topic == "fund_tolerance":
-            b = book.benefit("fund_tolerance")
+        entry = rule_entry(topic)
+        if not entry:
+            b = book.benefit(topic)
             reply.parts.append(f"{b.title}（{b.section}）：{b.quote}")
             reply.cite(b.doc, b.section, b.quote, self.titles[b.doc])
             reply.parts.append(compose.responsible(b.responsible))
             return
-        for rid in ids:
+        for rid in [topic, *entry.get("also", [])]:
             r = book.rule(rid)
             reply.parts.append(f"{r.title}：{r.quote}")
             reply.cite(r.doc, r.section, r.quote, self.titles[r.doc])
-        if topic == "validity":
+        if entry.get("note_status"):
             reply.parts.append(f"注意：本文件目前为{book.meta.status}，以正式印发版本为准。")
-        if topic == "no_double":
-            reply.parts.append("也就是说，同一个项目符合多项奖补时取其中最高的一项，不叠加。")
+        if entry.get("note"):
+            reply.parts.append(entry["note"])
         reply.intent = "policy_qa"
 
     def _policy_qa(self, u: Understanding, reply: Reply) -> None:
@@ -208,23 +259,21 @@ class RulesEngine:
         if not hits or not self._covered(u.text):
             self._refuse(u, reply)
             return
-        if ASKS_FOR_AMOUNT.search(u.text):  # an amount for a benefit none of the articles grants
-            self._refuse(u, reply, hits[:1])
+        if ASKS_FOR_AMOUNT.search(u.text) or not self._states_quantity(u.text, hits):
+            self._refuse(u, reply, hits[:1])  # a figure the retrieved articles do not state
             return
-        top = hits[0]
-        shown = [top] + [h for h in hits[1:2] if h.score >= top.score * 0.97 and h.section != top.section]
-        lead = "根据文件原文：" if len(shown) == 1 else "文件中相关的规定有："
-        lines = [lead]
-        for h in shown:
-            lines.append(f"- 《{h.doc_title}》{h.section}：{h.quote}")
-            reply.cite(h.doc, h.section, h.quote, h.doc_title)
-        reply.parts.append("\n".join(lines))
-        units = [u_ for h in shown for u_ in h.responsible]
-        if units:
-            reply.parts.append(f"**责任单位**：{units[0].replace('责任单位：', '')}")
-        if any("元" in h.quote for h in shown):
-            reply.parts.append(compose.DRAFT)
-        reply.follow_up.append("需要我按您的情况算一算能拿多少吗？")
+        policy_answer.answer(self.searcher, u.text, hits, reply)
+
+    @staticmethod
+    def _states_quantity(text: str, hits) -> bool:
+        """A question for a rate, a base, a date or a fund size is answered only when the evidence states one."""
+        for asked, stated in QUANTITY_EVIDENCE:
+            if m := asked.search(text):
+                subject = text[max(0, m.start() - 2):m.start()]  # 缴存比例: the evidence must speak of 缴存
+                if not re.fullmatch(r"[\u4e00-\u9fff]{2}", subject) or re.search(r"[的么少几个啥哪]", subject):
+                    subject = ""
+                return any(stated.search(h.quote) and subject in h.quote for h in hits)
+        return True
 
     def _covered(self, text: str) -> bool:
         content = [t for t in tokens(expand_query(text))
@@ -244,9 +293,9 @@ class RulesEngine:
             nearby.append("盐城的OPC支持政策见《若干政策措施》第一条至第十条，可以问我具体某一项。")
         elif any(w in t for w in ("增值税", "所得税", "个税", "税率", "免税", "减税", "退税", "税收优惠", "税费减免", "印花税")):
             reason = "盐城OPC政策文件没有规定税收优惠或税率，"
-            for doc, section, quote in TAX_NEARBY:
-                nearby.append(f"《{self.titles[doc]}》{section}：{quote}")
-                reply.cite(doc, section, quote, self.titles[doc])
+            for q in dialogue().get("tax_nearby", []):
+                nearby.append(f"《{self.titles[q['doc']]}》{q['section']}：{q['quote']}")
+                reply.cite(q["doc"], q["section"], q["quote"], self.titles[q["doc"]])
             dept = "税收政策请咨询主管税务机关。"
         elif hits:
             reason = "盐城OPC政策文件（《行动方案》《社区建设指引》《若干政策措施》）没有规定这一项奖补，"
@@ -256,9 +305,9 @@ class RulesEngine:
             nearby.append("文件规定的奖补见《若干政策措施》第一条至第十条，可以问我“我能享受哪些政策”。")
         else:
             reason = "盐城OPC政策文件（《行动方案》《社区建设指引》《若干政策措施》）没有涉及这个问题，"
-            nearby.append("文件涵盖：算力券、数据产品采购、模型工具、OPC社区、场景、人才（生活补贴、租房、购房）、创业担保贷款与贴息、活动与大赛、OPC社区认定条件、企业开办一窗受理。")
+            nearby.append(f"文件涵盖：{dialogue().get('coverage', '')}。")
         reply.parts.append(compose.refusal(reason, nearby, dept))
-        reply.follow_up = ["我能享受哪些政策？", "算力券怎么补？", "硕士来盐城每月生活补贴多少？"]
+        reply.follow_up = list(dialogue().get("refusal_suggestions", []))
 
     def _match(self, u: Understanding, profile: dict, reply: Reply) -> None:
         reply.intent = "match"
@@ -296,9 +345,11 @@ class RulesEngine:
         reply.parts.extend(f"就高不重复：{line}" for line in result.get("no_double", []))
         if result.get("scope_note"):
             reply.parts.append(f"**适用范围**：{result['scope_note']}")
+        else:
+            self._scope_note(profile.get("district"), reply)
         reply.parts.append(compose.caveats("up_to", True, no_double=True))
         reply.follow_up.extend(f"请补充：{m}" for m in result["missing"][:3])
-        reply.follow_up.append("我每个月能拿多少生活补贴？")
+        reply.follow_up.append(dialogue().get("match_suggestion", ""))
 
     def _describe_profile(self, profile: dict) -> list[str]:
         out = []
@@ -322,10 +373,5 @@ class RulesEngine:
         answer_checklist(u, state, reply, self.titles)
 
     def _suggestions(self, topic: str) -> list[str]:
-        return {
-            "compute_voucher": ["那第三年呢？", "算力券找哪个部门申请？"],
-            "living_subsidy": ["那博士呢？", "租人才公寓有优惠吗？"],
-            "house_purchase": ["我是高管也能拿吗？", "租房有什么优惠？"],
-            "guaranteed_loan": ["贷款贴息怎么算？"],
-            "interest_subsidy": ["创业担保贷款能贷多少？"],
-        }.get(topic, ["我能享受哪些政策？"])
+        d = dialogue()
+        return list(d.get("suggestions", {}).get(topic) or [d.get("default_suggestion", "")])

@@ -20,11 +20,11 @@ from chromadb.config import Settings as ChromaSettings
 
 from assistant.config import Settings, get_settings
 from assistant.embed import make_embedder
-from assistant.ingest import Chunk, Section, SourceDoc, load_corpus, make_chunks
+from assistant.ingest import Chunk, Section, Sentence, SourceDoc, load_corpus, make_chunks, make_sentences
 from assistant.segment import tokens
 
 log = logging.getLogger(__name__)
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"  # 4: sentence units in their own collection
 Progress = Callable[[str, int, int], None]
 
 
@@ -37,6 +37,8 @@ class Index:
     bm25: bm25s.BM25
     collection: chromadb.Collection
     embedder: object
+    sentences: list[Sentence]
+    sentence_collection: chromadb.Collection
     build_seconds: float | None = None
 
 
@@ -91,12 +93,32 @@ def _collection_to_fill(client, name: str, embedder, n_items: int):
     return coll, (n_items if count == n_items else 0)
 
 
+def _sentence_collection_name(fp: str) -> str:
+    return f"opc_s_{fp}"
+
+
+def sentence_passage(s: Sentence) -> str:
+    """What a sentence is embedded as: its section path, then the sentence (the path says what it is about)."""
+    return f"{' > '.join(s.heading_path)}\n{s.text}"
+
+
+def _fill(client, name: str, embedder, items: list, texts: list[str], metas: list[dict], step: Progress, label: str):
+    """Create or complete one dense collection in batches (upserts are idempotent on a shared server)."""
+    coll, start = _collection_to_fill(client, name, embedder, len(items))
+    batch = 16
+    for i in range(start, len(items), batch):
+        coll.upsert(ids=[x.id for x in items[i:i + batch]], documents=texts[i:i + batch], metadatas=metas[i:i + batch])
+        step(label, min(i + batch, len(items)), len(items))
+    return coll
+
+
 def build(settings: Settings | None = None, progress: Progress | None = None) -> Index:
     settings = settings or get_settings()
     t0 = time.perf_counter()
     fp = fingerprint(settings)
     docs, sections = load_corpus(settings.sources_dir)
     chunks = make_chunks(sections)
+    sentences = make_sentences(sections)
     step = progress or (lambda *_: None)
 
     bm_dir = settings.index_dir / "bm25"
@@ -111,20 +133,17 @@ def build(settings: Settings | None = None, progress: Progress | None = None) ->
     client = chroma_client(settings)
     embedder = make_embedder(settings.embedder, settings.embedder_base_url)
     _drop_old_collections(settings, client)
-    coll, start = _collection_to_fill(client, _collection_name(fp), embedder, len(chunks))
-    batch = 16
-    for i in range(start, len(chunks), batch):
-        part = chunks[i:i + batch]
-        coll.upsert(ids=[c.id for c in part], documents=[c.text for c in part],
-                    metadatas=[{"doc": c.doc, "section": c.section} for c in part])
-        step("dense", min(i + batch, len(chunks)), len(chunks))
+    coll = _fill(client, _collection_name(fp), embedder, chunks, [c.text for c in chunks],
+                 [{"doc": c.doc, "section": c.section} for c in chunks], step, "dense")
+    scoll = _fill(client, _sentence_collection_name(fp), embedder, sentences, [sentence_passage(s) for s in sentences],
+                  [{"doc": s.doc, "section": s.section, "position": s.position} for s in sentences], step, "sentences")
 
     seconds = time.perf_counter() - t0
-    manifest = {"fingerprint": fp, "chunks": len(chunks), "sections": len(sections),
+    manifest = {"fingerprint": fp, "chunks": len(chunks), "sentences": len(sentences), "sections": len(sections),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "build_seconds": round(seconds, 3),
                 "embedder": settings.embedder}
     (settings.index_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
-    return Index(fp, docs, sections, chunks, retriever, coll, embedder, seconds)
+    return Index(fp, docs, sections, chunks, retriever, coll, embedder, sentences, scoll, seconds)
 
 
 def load(settings: Settings | None = None, rebuild: bool = False, progress: Progress | None = None) -> Index:
@@ -149,10 +168,13 @@ def _open(settings: Settings) -> Index:
         raise LookupError("chunk count changed")
     retriever = bm25s.BM25.load(str(settings.index_dir / "bm25"), show_progress=False)
     embedder = make_embedder(settings.embedder, settings.embedder_base_url)
-    coll = chroma_client(settings).get_collection(_collection_name(fp), embedding_function=embedder)
-    if coll.count() != len(chunks):
+    sentences = make_sentences(sections)
+    client = chroma_client(settings)
+    coll = client.get_collection(_collection_name(fp), embedding_function=embedder)
+    scoll = client.get_collection(_sentence_collection_name(fp), embedding_function=embedder)
+    if coll.count() != len(chunks) or scoll.count() != len(sentences):
         raise LookupError("dense index incomplete")
-    return Index(fp, docs, sections, chunks, retriever, coll, embedder)
+    return Index(fp, docs, sections, chunks, retriever, coll, embedder, sentences, scoll)
 
 
 def is_current(settings: Settings | None = None) -> bool:

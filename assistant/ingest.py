@@ -20,6 +20,10 @@ RE_L1 = re.compile(rf"^[{CN_NUM}]+、")
 RE_MD_HEADING = re.compile(r"^#{1,6}\s+")
 RE_BRACKET = re.compile(r"〔([^〔〕]*)〕")
 RE_SENTENCE = re.compile(r"[^。；！？\n]*[。；！？]?")
+# A sentence or clause ends at 。；！？ or the end of a line; a new one starts before an enumeration marker.
+RE_UNIT = re.compile(r"[^。；！？\n]+?(?:[。；！？]+|(?=\n)|$|(?=[①②③④⑤⑥⑦⑧⑨⑩]|[（(][0-9]{1,2}[)）]))")
+# The label a line starts with (第一条 / （一）畅通数据开放供给。 / （二）场地设施：), not part of the quotable text.
+RE_LEAD_LABEL = re.compile(rf"^(?:第[{CN_NUM}]+条|（[{CN_NUM}]+）[^：:。，；]{{0,20}}[：:。])\s*")
 CHUNK_MAX_CHARS = 320
 
 
@@ -56,6 +60,17 @@ class Chunk(BaseModel):
     section: str
     text: str  # heading path + passage, what gets embedded/indexed
     passage: str  # verbatim part of the section text
+
+
+class Sentence(BaseModel):
+    """One sentence or clause of a section: the unit answers quote and sentence-level retrieval ranks."""
+
+    id: str
+    doc: str
+    section: str  # the section label it belongs to
+    heading_path: list[str]
+    position: int  # order within its section, from 0
+    text: str  # verbatim substring of the section text, never a heading
 
 
 def split_sentences(text: str) -> list[str]:
@@ -225,6 +240,29 @@ def _windows(sentences: list[str]) -> list[str]:
         cur += sent
     if cur:
         out.append(cur)
+    return out
+
+
+def section_units(section: Section) -> list[str]:
+    """The quotable sentences/clauses of a section, in order: heading lines and lead labels left out."""
+    units: list[str] = []
+    for line in section.text.splitlines():
+        line = line.strip()
+        if not line or RE_MD_HEADING.match(line) or _is_heading_line(line) or line == section.label:
+            continue
+        lead = RE_LEAD_LABEL.match(line)  # 第一条 / （一）畅通数据开放供给。: the label, already in the citation
+        if lead:
+            line = line[lead.end():]
+        units.extend(u for u in (m.group(0).strip() for m in RE_UNIT.finditer(line)) if u)
+    return units
+
+
+def make_sentences(sections: list[Section]) -> list[Sentence]:
+    out: list[Sentence] = []
+    for s in text_sections(sections):
+        for i, text in enumerate(section_units(s)):
+            sid = hashlib.sha1(f"{s.doc}|{s.label}|s{i}".encode()).hexdigest()[:16]
+            out.append(Sentence(id=sid, doc=s.doc, section=s.label, heading_path=s.heading_path, position=i, text=text))
     return out
 
 

@@ -3,12 +3,35 @@ Checklists come from the get_checklist tool, so every fact in the answer is trac
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+import yaml
 
 from assistant.contract import ToolCall
-from tools.checklists import StepOut, checklist_book, detect_entity, detect_step
+from tools.checklists import CHECKLISTS_PATH, StepOut, checklist_book, detect_entity, detect_step
 from tools.registry import run_tool
 
 DONE = re.compile(r"(办好了|办完了|已经办|拿到了|领到了|搞定了|已办理|完成了|开好了|刻好了)")
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict:
+    return yaml.safe_load(CHECKLISTS_PATH.read_text(encoding="utf-8"))
+
+
+def _cues() -> dict[str, list[str]]:
+    return _raw()["intent_cues"]
+
+
+def asks_onewindow(text: str, topics: list[str]) -> bool:
+    """A question about opening a company, from the cue phrases of checklists.yaml: a strong cue is enough unless
+    a benefit is what is asked about; a weak cue (注册, 税务) needs a question word and no benefit topic."""
+    cues = _cues()
+    if any(w in text for w in cues["benefit_words"]):
+        return False
+    if any(w in text for w in cues["strong"]):
+        return True
+    return (not topics and any(w in text for w in cues["weak"]) and any(w in text for w in cues["asking"]))
 
 
 def render_step(step: dict, full: bool = True) -> str:
@@ -29,6 +52,23 @@ def _checklist(reply, args: dict) -> dict:
     return result
 
 
+def _mark_done(step_id: str, entity, ow: dict, reply, notice: str) -> None:
+    """A step the visitor says is done: ticked, and what remains listed."""
+    if step_id not in ow["done"]:
+        ow["done"].append(step_id)
+    cl = _checklist(reply, {"entity_type": entity, "done": ow["done"]})
+    remaining = [s for s in cl["steps"] if not s["done"]]
+    done_titles = [s["title"] for s in cl["steps"] if s["done"]]
+    reply.parts.append(f"好的，已记下：{'、'.join(done_titles)} 已完成。")
+    if remaining:
+        reply.parts.append("接下来还需要办：\n" + "\n".join(f"- {s['title']}" for s in remaining))
+        reply.follow_up.append(f"{remaining[0]['title'].split('（')[0]}要带什么？")
+    else:
+        reply.parts.append("企业开办的事项都已办完。接下来可以关注OPC支持政策，例如生活补贴、算力券。")
+        reply.follow_up.append("我能享受哪些政策？")
+    reply.parts.append(f"_{notice}_")
+
+
 def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
     text = u.text
     book = checklist_book()
@@ -37,24 +77,10 @@ def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
     ow["entity_type"] = entity
     step_id = detect_step(text)
     reply.intent = "checklist"
-    reply.cite("action-plan", "（五）完善OPC社区服务",
-               "在政务服务中心设立“人工智能OPC创业服务专区”，为OPC新设企业提供登记注册、银行开户、税务登记等事项“一窗受理、一网通办”服务",
-               titles["action-plan"])
-
+    basis = _raw()["citation"]
+    reply.cite(basis["doc"], basis["section"], basis["quote"], titles[basis["doc"]])
     if step_id and DONE.search(text):
-        if step_id not in ow["done"]:
-            ow["done"].append(step_id)
-        cl = _checklist(reply, {"entity_type": entity, "done": ow["done"]})
-        remaining = [s for s in cl["steps"] if not s["done"]]
-        done_titles = [s["title"] for s in cl["steps"] if s["done"]]
-        reply.parts.append(f"好的，已记下：{'、'.join(done_titles)} 已完成。")
-        if remaining:
-            reply.parts.append("接下来还需要办：\n" + "\n".join(f"- {s['title']}" for s in remaining))
-            reply.follow_up.append(f"{remaining[0]['title'].split('（')[0]}要带什么？")
-        else:
-            reply.parts.append("企业开办的事项都已办完。接下来可以关注OPC支持政策，例如生活补贴、算力券。")
-            reply.follow_up.append("我能享受哪些政策？")
-        reply.parts.append(f"_{book.notice}_")
+        _mark_done(step_id, entity, ow, reply, book.notice)
         return
 
     asks_materials = re.search(r"带什么|材料|要什么|去哪|在哪|怎么办", text)

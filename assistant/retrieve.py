@@ -1,4 +1,7 @@
-"""Hybrid retrieval: BM25 and dense hits fused by reciprocal rank, grouped per article, with a verbatim quote."""
+"""Hybrid retrieval over two granularities: sections (BM25 and dense over chunks) and their sentences (BM25 over
+jieba tokens, e5 vectors, the section title as a field). Every signal ranks sections; the rankings are fused by
+weighted reciprocal rank, so a section whose later sentence answers the question still comes first. The best
+sentences of the best sections are the evidence answers quote (diversified by MMR, whole sentences only)."""
 from __future__ import annotations
 
 import logging
@@ -6,9 +9,12 @@ import math
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from typing import Literal
 
+import bm25s
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -16,18 +22,23 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.embed import question_part
 from assistant.index import Index
-from assistant.ingest import RE_ARTICLE, RE_ITEM, Section, text_sections
+from assistant.ingest import Section, Sentence, text_sections
 from assistant.segment import expand_query, tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
-WEIGHTS = {"bm25": 1.0, "dense": 0.8}  # BM25 is the stronger single method on the retrieval set
-MAX_EMBED_CHARS = 256
+# Weight of each section ranking in the fusion (tuned on the dev retrieval questions only). The section title is
+# a field of every sentence's BM25 document, not a ranking of its own: alone it ranks many sections on one word.
+WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense": 0.5}
+SENTENCE_DENSE_WEIGHT = 0.8  # within the evidence: a sentence's dense rank against its lexical rank
+MAX_EMBED_CHARS = 256  # embedding cost grows with length: embed the question's opening only
 CANDIDATES = 30
 QUOTE_MAX = 300
-CLAUSE_WINDOW = 120
-RE_LEAD_LABEL = re.compile(rf"^({RE_ARTICLE.pattern[1:]}|{RE_ITEM.pattern[1:]}[^：:。，]{{0,20}}[：:。])\s*")
-RE_CLAUSE = re.compile(r"[^，；]*[，；]?")
+MMR_LAMBDA = 0.7
+CACHE_SIZE = 64
+# A question that asks for a quantity is answered by a sentence that states one: its lexical score is lifted.
+RE_QUANTITY = re.compile(r"多少|几|比例|最高|最多|上限|至少|百分之")
+QUANTITY_BOOST = 0.4
 log = logging.getLogger(__name__)
 _request = threading.local()  # per-request flag: the dense half failed and BM25 answered alone
 
@@ -55,10 +66,20 @@ class Hit(BaseModel):
     responsible: list[str] = []
 
 
+@dataclass
+class Ranked:
+    """One query's view of the corpus: fused section scores and every sentence's relevance."""
+
+    q_tokens: list[str]
+    sections: list[tuple[tuple[str, str], float]]  # fused, best first
+    sentence_rel: np.ndarray  # per sentence, rank-fused lexical + dense (+ its section's rank)
+
+
 class HybridSearcher:
     def __init__(self, index: Index):
         self.index = index
         self.sections = {(s.doc, s.label): s for s in text_sections(index.sections)}
+        self._keys = list(self.sections)
         self._chunk_pos = {c.id: i for i, c in enumerate(index.chunks)}
         self._vocab = set(index.bm25.vocab_dict.keys()) if getattr(index.bm25, "vocab_dict", None) else None
         df: Counter[str] = Counter()
@@ -66,23 +87,36 @@ class HybridSearcher:
             df.update(set(tokens(s.text)))
         n = len(self.sections)
         self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.sentences: list[Sentence] = index.sentences
+        self._sent_section = np.array([self._keys.index((s.doc, s.section)) for s in self.sentences], dtype=np.int64)
+        self.by_section: dict[tuple[str, str], list[int]] = {}
+        for i, s in enumerate(self.sentences):
+            self.by_section.setdefault((s.doc, s.section), []).append(i)
+        self._sent_bm25 = _bm25([tokens(s.text) + tokens(" ".join(s.heading_path[1:])) for s in self.sentences])
+        self._sent_vecs = _sentence_vectors(index)
+        self._has_number = np.array([bool(re.search(r"\d", s.text)) for s in self.sentences], dtype=np.float64)
+        self._cache: OrderedDict[tuple[str, str], Ranked] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
-    def _bm25_ranked(self, q_tokens: list[str]) -> list[int]:
+    # --- single signals, each a ranking of section keys ------------------------------------------------
+    def _chunk_bm25(self, q_tokens: list[str]) -> list[tuple[str, str]]:
         q = [t for t in q_tokens if self._vocab is None or t in self._vocab]
         if not q:
             return []
         k = min(CANDIDATES, len(self.index.chunks))
         docs, scores = self.index.bm25.retrieve([q], k=k, show_progress=False)
-        return [int(d) for d, s in zip(docs[0], scores[0]) if s > 0]
+        return self._chunk_keys(int(d) for d, s in zip(docs[0], scores[0]) if s > 0)
 
-    def _dense_ranked(self, query: str, required: bool = False) -> list[int]:
-        """Dense ranking; when the embedder or the vector store is down, an empty ranking (BM25 answers alone,
-        the request is marked degraded and a warning logged) or, for dense-only search, DenseUnavailable."""
+    def _dense_query(self, query: str, required: bool) -> tuple[np.ndarray, list[str]] | None:
+        """(query embedding, chunk ids nearest to it). When the embedder or the vector store is down: None (BM25
+        answers alone, the request is marked degraded and a warning logged) or, for dense-only search,
+        DenseUnavailable."""
         try:
             # Embedding cost grows with length and holds a core: embed the question part only (BM25 sees all of it).
-            emb = self.index.embedder.embed_query([question_part(query, MAX_EMBED_CHARS)])
+            q_vec = np.asarray(self.index.embedder.embed_query([question_part(query, MAX_EMBED_CHARS)])[0],
+                               dtype=np.float32)
             k = min(CANDIDATES, len(self.index.chunks))
-            res = self.index.collection.query(query_embeddings=[list(map(float, emb[0]))], n_results=k)
+            ids = self.index.collection.query(query_embeddings=[q_vec.tolist()], n_results=k)["ids"][0]
         except Exception as exc:
             if required:
                 raise DenseUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
@@ -92,71 +126,170 @@ class HybridSearcher:
                 self._warned_at = now
                 log.warning("dense retrieval unavailable (%s: %s); BM25 answers alone", type(exc).__name__,
                             str(exc)[:200])
-            return []
-        return [self._chunk_pos[i] for i in res["ids"][0] if i in self._chunk_pos]
+            return None
+        return q_vec, ids
 
+    def _chunk_keys(self, positions) -> list[tuple[str, str]]:
+        out: dict[tuple[str, str], None] = {}
+        for ci in positions:
+            c = self.index.chunks[ci]
+            out.setdefault((c.doc, c.section), None)
+        return list(out)
+
+    def _lift(self, sent_scores: np.ndarray, positive_only: bool) -> list[tuple[str, str]]:
+        """Section ranking by the best sentence score in each section."""
+        best = np.full(len(self._keys), -np.inf)
+        np.maximum.at(best, self._sent_section, sent_scores)
+        order = np.argsort(-best, kind="stable")[:CANDIDATES]
+        return [self._keys[i] for i in order if np.isfinite(best[i]) and (not positive_only or best[i] > 0)]
+
+    # --- fusion ----------------------------------------------------------------------------------------
+    def rank(self, query: str, mode: Mode = "hybrid") -> Ranked:
+        """Rank sections and sentences for a query (cached: the engine and the answer builder share it)."""
+        key = (query, mode)
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        before = was_degraded()
+        _request.degraded = False
+        ranked = self._rank(query, mode)
+        if was_degraded():  # a ranking without its dense half is not cached: the next query retries the store
+            return ranked
+        _request.degraded = before
+        with self._cache_lock:
+            self._cache[key] = ranked
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return ranked
+
+    def _rank(self, query: str, mode: Mode) -> Ranked:
+        q_tokens = tokens(expand_query(query))
+        n = len(self.sentences)
+        lex = _scores(self._sent_bm25, q_tokens, n)
+        if RE_QUANTITY.search(query):
+            lex = lex * (1 + QUANTITY_BOOST * self._has_number)
+        rankings: dict[str, list[tuple[str, str]]] = {}
+        if mode in ("hybrid", "bm25"):
+            rankings["chunk_bm25"] = self._chunk_bm25(q_tokens)
+            rankings["sent_bm25"] = self._lift(lex, positive_only=True)
+        dense = np.zeros(n)
+        dense_query = self._dense_query(query, required=mode == "dense") if mode in ("hybrid", "dense") else None
+        if dense_query is not None:
+            q_vec, ids = dense_query
+            rankings["chunk_dense"] = self._chunk_keys(self._chunk_pos[i] for i in ids if i in self._chunk_pos)
+            if n:
+                dense = self._sent_vecs @ (q_vec / (np.linalg.norm(q_vec) or 1.0))
+                rankings["sent_dense"] = self._lift(dense, positive_only=False)
+        fused: dict[tuple[str, str], float] = {}
+        for name, ranking in rankings.items():
+            for rank, key in enumerate(ranking, 1):
+                fused[key] = fused.get(key, 0.0) + WEIGHTS[name] / (RRF_K + rank)
+        sections = sorted(fused.items(), key=lambda kv: -kv[1])
+        return Ranked(q_tokens, sections, self._sentence_rel(lex, dense, sections, mode))
+
+    def _sentence_rel(self, lex: np.ndarray, dense: np.ndarray, sections, mode: Mode) -> np.ndarray:
+        """Rank-fused relevance of every sentence: its own lexical and dense ranks, plus its section's rank."""
+        n = len(self.sentences)
+        rel = np.zeros(n)
+        if mode in ("hybrid", "bm25"):
+            rel += np.where(lex > 0, 1.0 / (RRF_K + _ranks(-lex)), 0.0)
+        if mode in ("hybrid", "dense"):
+            rel += SENTENCE_DENSE_WEIGHT / (RRF_K + _ranks(-dense))
+        sec_rank = {key: r for r, (key, _) in enumerate(sections, 1)}
+        prior = np.array([1.0 / (RRF_K + sec_rank.get(self._keys[i], 10 * RRF_K)) for i in range(len(self._keys))])
+        return rel + (prior[self._sent_section] if n else 0.0)
+
+    # --- public API ------------------------------------------------------------------------------------
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         query = (query or "").strip()
         if not query:
             return []
-        expanded = expand_query(query)
-        q_tokens = tokens(expanded)
-        rankings: list[tuple[float, list[int]]] = []
-        if mode in ("hybrid", "bm25"):
-            rankings.append((WEIGHTS["bm25"], self._bm25_ranked(q_tokens)))
-        if mode in ("hybrid", "dense"):
-            rankings.append((WEIGHTS["dense"], self._dense_ranked(query, required=mode == "dense")))
-        fused: dict[tuple[str, str], float] = {}
-        for weight, ranking in rankings:
-            seen: set[tuple[str, str]] = set()
-            rank = 0
-            for ci in ranking:
-                c = self.index.chunks[ci]
-                key = (c.doc, c.section)
-                if key in seen:  # a section counts once per method, at its best chunk
-                    continue
-                seen.add(key)
-                rank += 1
-                fused[key] = fused.get(key, 0.0) + weight / (RRF_K + rank)
-        ordered = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        ranked = self.rank(query, mode)
         hits = []
-        for (doc, label), score in ordered:
+        for (doc, label), score in ranked.sections[:k]:
             s = self.sections[(doc, label)]
-            hits.append(Hit(doc=doc, doc_title=s.doc_title, section=label, quote=self.quote(s, q_tokens),
+            hits.append(Hit(doc=doc, doc_title=s.doc_title, section=label, quote=self.best_sentence(s, ranked),
                             score=round(score, 6), text=s.text, responsible=s.responsible))
         return hits
 
-    def quote(self, section: Section, q_tokens: list[str]) -> str:
-        """The sentence (or clause window of a long sentence) that best matches the query, verbatim."""
-        sents = [RE_LEAD_LABEL.sub("", s) for s in section.sentences()]
-        sents = [s for s in sents if s]
-        if not sents:
+    def best_sentence(self, section: Section, ranked: Ranked) -> str:
+        """The whole sentence of the section that best answers the query, verbatim (never its heading)."""
+        idx = self.by_section.get((section.doc, section.label), [])
+        if not idx:
             return section.text[:QUOTE_MAX]
-        qset = set(q_tokens)
+        top = max(float(ranked.sentence_rel[i]) for i in idx) or 1.0
+        best = max(idx, key=lambda i: (self.coverage(ranked.q_tokens, self.sentences[i])
+                                       + 0.3 * float(ranked.sentence_rel[i]) / top, -i))
+        return self.sentences[best].text[:QUOTE_MAX]
 
-        def score(text: str) -> float:
-            return sum(self._idf.get(t, 0.5) for t in set(tokens(text)) & qset)
+    def coverage(self, q_tokens: list[str], sentence: Sentence) -> float:
+        """Share of the query (idf-weighted) that a sentence and its section title contain: picks the sentence
+        that states the asked fact, where BM25's length normalization would prefer a short neighbour."""
+        weight = {t: self._idf.get(t, 1.0) for t in set(q_tokens)}
+        if not weight:
+            return 0.0
+        have = set(tokens(sentence.text + " ".join(sentence.heading_path[1:])))
+        return sum(w for t, w in weight.items() if t in have) / sum(weight.values())
 
-        scores = [score(x) for x in sents]
-        best = sents[max(range(len(sents)), key=lambda i: (scores[i], -i))]
-        if len(best) <= CLAUSE_WINDOW:
-            return best
-        clauses = [c for c in RE_CLAUSE.findall(best) if c]
-        c_scores = [score(c) for c in clauses]
-        window, top = best[:CLAUSE_WINDOW], -1.0
-        for i in range(len(clauses)):
-            length, total = 0, 0.0
-            for j in range(i, len(clauses)):
-                length += len(clauses[j])
-                if length > CLAUSE_WINDOW:
-                    break
-                total += c_scores[j]
-                if total > top:
-                    top, window = total, "".join(clauses[i:j + 1])
-        return window.rstrip("，、")[:QUOTE_MAX]
+    def evidence(self, query: str, sections: list[tuple[str, str]], k: int = 4) -> list[tuple[Sentence, float]]:
+        """Up to k sentences from the given sections, by relevance diversified with MMR, grouped by section."""
+        ranked = self.rank(query)
+        pool = [i for key in sections for i in self.by_section.get(key, [])]
+        if not pool:
+            return []
+        rel = ranked.sentence_rel[pool]
+        top = float(rel.max()) or 1.0
+        chosen: list[int] = []
+        while len(chosen) < min(k, len(pool)):
+            best, best_val = None, -np.inf
+            for j, i in enumerate(pool):
+                if i in chosen:
+                    continue
+                sim = max((float(self._sent_vecs[i] @ self._sent_vecs[c]) for c in chosen), default=0.0)
+                val = MMR_LAMBDA * rel[j] / top - (1 - MMR_LAMBDA) * sim
+                if val > best_val:
+                    best, best_val = i, val
+            chosen.append(best)
+        order = {key: n for n, key in enumerate(sections)}
+        picked = sorted(chosen, key=lambda i: (order[(self.sentences[i].doc, self.sentences[i].section)],
+                                               self.sentences[i].position))
+        return [(self.sentences[i], float(ranked.sentence_rel[i])) for i in picked]
 
     def section(self, doc: str, label: str) -> Section | None:
         return self.sections.get((doc, label))
+
+    def section_sentences(self, doc: str, label: str) -> list[Sentence]:
+        return [self.sentences[i] for i in self.by_section.get((doc, label), [])]
+
+
+def _bm25(corpus_tokens: list[list[str]]) -> bm25s.BM25:
+    bm = bm25s.BM25()
+    bm.index([t or ["_"] for t in corpus_tokens] or [["_"]], show_progress=False)
+    return bm
+
+
+def _scores(bm: bm25s.BM25, q_tokens: list[str], n: int) -> np.ndarray:
+    q = [t for t in q_tokens if t in bm.vocab_dict]
+    return np.asarray(bm.get_scores(q), dtype=np.float64)[:n] if q and n else np.zeros(n)
+
+
+def _ranks(neg_scores: np.ndarray) -> np.ndarray:
+    """1-based rank of every item when sorted ascending by neg_scores (ties keep document order)."""
+    ranks = np.empty(len(neg_scores))
+    ranks[np.argsort(neg_scores, kind="stable")] = np.arange(1, len(neg_scores) + 1)
+    return ranks
+
+
+def _sentence_vectors(index: Index) -> np.ndarray:
+    """The sentence embeddings computed at index time, read back from Chroma once, unit-normalized."""
+    ids = [s.id for s in index.sentences]
+    if not ids:
+        return np.zeros((0, 1), dtype=np.float32)
+    got = index.sentence_collection.get(ids=ids, include=["embeddings"])
+    by_id = dict(zip(got["ids"], got["embeddings"]))
+    mat = np.asarray([by_id[i] for i in ids], dtype=np.float32)
+    return mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-9)
 
 
 class PolicyRetriever(BaseRetriever):

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from evals.assertions import check, unsupported, wrong_amount
+from evals.heading_check import no_bare_heading
 
 CASES_DIR = Path(__file__).parent / "cases"
 SPLITS = ("dev", "test")  # dev: tuned on freely; test: frozen, written blind from the corpus alone
@@ -91,7 +92,7 @@ def run_case(case: EvalCase, ask: Ask, judge=None) -> dict:
             ans = {"answer": "", "citations": [], "tool_calls": [], "refused": None, "error": repr(exc)}
         elapsed = (time.perf_counter() - t0) * 1000
         sid = ans.get("session_id", sid)
-        checks = check(turn.expect, ans)
+        checks = check(turn.expect, ans) + no_bare_heading(ans)
         wrong = wrong_amount(turn.expect, ans)
         if wrong and not any(c["name"] in ("result", "asks", "eligible") for c in checks):
             checks.append({"name": "wrong_amount", "ok": False, "detail": wrong})

@@ -83,3 +83,25 @@ def test_long_sections_split_by_sentence_with_heading_path(corpus):
     goal = [c for c in chunks if c.doc == "action-plan" and c.section == "一、总体要求"]
     assert len(goal) >= 2
     assert all(c.text.startswith("行动方案 > 一、总体要求") for c in goal)
+
+
+def test_sentence_units_are_verbatim_ordered_and_never_headings(corpus):
+    from assistant.ingest import make_sentences
+
+    _, sections = corpus
+    units = make_sentences(sections)
+    by_key = {(s.doc, s.label): s for s in text_sections(sections)}
+    for u in units:
+        assert u.text in by_key[(u.doc, u.section)].text
+        assert "〔" not in u.text
+    proc = [u.text for u in units if u.doc == "guideline" and u.section == "四、认定流程"]
+    assert proc[0] == "市发改委每年发布OPC社区认定通知，明确申报时间、材料要求及流程。" and len(proc) == 4
+    assert all(not u.text.startswith(("四、认定流程", "第一条", "（一）畅通数据开放供给")) for u in units)
+    plan = [u for u in units if u.doc == "action-plan" and u.section == "（一）畅通数据开放供给"]
+    assert [u.position for u in plan] == list(range(len(plan)))
+    assert plan[0].heading_path == ["行动方案", "二、实施要素驱动行动，建立人工智能OPC低成本资源供给机制", "（一）畅通数据开放供给"]
+    assert any("原始数据不出域，可用不可见" in u.text for u in plan)
+    # the units cover a section's text from its first content to its end (only the heading and label left out)
+    for key, s in by_key.items():
+        mine = "".join(u.text for u in units if (u.doc, u.section) == key)
+        assert mine and _squash(s.text).endswith(_squash(mine)), key

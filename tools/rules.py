@@ -145,7 +145,8 @@ def parse_policy_book(data: dict, source: str = "policies.yaml") -> PolicyBook:
     return book
 
 
-def load_policy_book(path: Path = POLICIES_PATH) -> PolicyBook:
+def load_policy_book(path: Path | None = None) -> PolicyBook:
+    path = path or POLICIES_PATH  # read at call time, so a test can point it at another file
     return parse_policy_book(yaml.safe_load(path.read_text(encoding="utf-8")), str(path.name))
 
 

@@ -1,0 +1,127 @@
+"""What the understanding needs from knowledge/policies.yaml: for each topic (a benefit, a rule, the community
+check) the facts that belong to it. Selection by evidence reads this instead of hand-kept maps."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+
+from tools import rules
+
+COMMUNITY_CHECK = "community_check"
+# Facts too common to pick a topic by themselves (a bare amount or a year fits many benefits).
+GENERIC_FIELDS = frozenset({"amounts", "nth_year", "years", "months", "role", "borrower", "district"})
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict:
+    return yaml.safe_load(rules.POLICIES_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def topic_fields() -> dict[str, tuple[str, ...]]:
+    """topic -> the understood facts its tool takes (benefits and rules from their `fields`, the community check
+    from the fields of the guideline's conditions)."""
+    raw = _raw()
+    out = {e["id"]: tuple(e["fields"]) for group in ("benefits", "rules") for e in raw.get(group) or []
+           if e.get("fields")}
+    cond = []
+    for c in raw.get("community_conditions") or []:
+        cond += [c["field"]] if c.get("field") else []
+        cond += [a["field"] for a in c.get("any_of") or []]
+    out[COMMUNITY_CHECK] = tuple(dict.fromkeys(cond))
+    return out
+
+
+def filled(value) -> bool:
+    return value not in (None, [], {}, "")
+
+
+def topic_by_fields(values: dict[str, object]) -> str | None:
+    """The one topic whose distinctive fields the facts fill best; None when nothing fits or two fit equally
+    (then the question is answered from the text, never guessed)."""
+    scores: dict[str, int] = {}
+    for topic, fields in topic_fields().items():
+        n = sum(1 for f in fields if f not in GENERIC_FIELDS and filled(values.get(f)))
+        if n:
+            scores[topic] = n
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
+
+
+class TopicCues:
+    """The cue phrases of one topic, as declared next to its rule in policies.yaml."""
+
+    def __init__(self, topic: str, entry: dict):
+        self.topic = topic
+        self.cues: list[str] = list(entry.get("cues") or [])
+        self.rank: int = entry.get("cue_rank", 1000)
+        self.needs_money: bool = bool(entry.get("cue_needs_money"))  # 算力/大赛 also name things that are no benefit
+        self.founder_only: bool = bool(entry.get("founder_only"))    # not asked about a community's facilities
+
+
+@lru_cache(maxsize=1)
+def topic_cues() -> list[TopicCues]:
+    """Every topic with cue phrases, in the order that breaks ties (cue_rank)."""
+    raw = _raw()
+    out = [TopicCues(e["id"], e) for group in ("benefits", "rules") for e in raw.get(group) or [] if e.get("cues")]
+    if (proc := raw.get("recognition_process") or {}).get("cues"):
+        out.append(TopicCues(COMMUNITY_CHECK, proc))
+    return sorted(out, key=lambda t: t.rank)
+
+
+@lru_cache(maxsize=1)
+def topic_tools() -> dict[str, str]:
+    """topic -> the tool that answers it, as declared in policies.yaml."""
+    raw = _raw()
+    out = {e["id"]: e["tool"] for group in ("benefits", "rules") for e in raw.get(group) or [] if e.get("tool")}
+    if (proc := raw.get("recognition_process") or {}).get("tool"):
+        out[COMMUNITY_CHECK] = proc["tool"]
+    return out
+
+
+def topic_benefit(topic: str) -> str | None:
+    """The benefit id whose article states a topic's general rule."""
+    raw = _raw()
+    if topic == COMMUNITY_CHECK:
+        return (raw.get("recognition_process") or {}).get("benefit")
+    return topic if any(b["id"] == topic for b in raw.get("benefits") or []) else None
+
+
+def clear_caches() -> None:
+    """Forget what was read from policies.yaml (a test that swaps the file calls this)."""
+    for f in (_raw, topic_fields, topic_cues, topic_tools, value_vocab):
+        f.cache_clear()
+
+
+def dialogue() -> dict:
+    """Suggested questions, the coverage line and the nearby quotes of refusals (policies.yaml `dialogue`)."""
+    return _raw().get("dialogue") or {}
+
+
+def rule_entry(rule_id: str) -> dict:
+    return next((r for r in _raw().get("rules") or [] if r["id"] == rule_id), {})
+
+
+@lru_cache(maxsize=1)
+def value_vocab() -> dict[str, dict[str, list[str]]]:
+    """field -> canonical value -> the words that name it (from the benefits' `values`)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for b in _raw().get("benefits") or []:
+        for field, values in (b.get("values") or {}).items():
+            out.setdefault(field, {}).update(values)
+    return out
+
+
+def value_in(text: str, field: str) -> str | None:
+    """The canonical value of a field named in the text (the longest naming word wins)."""
+    best: tuple[int, str] | None = None
+    for canonical, words in value_vocab().get(field, {}).items():
+        for w in words:
+            if w in text and (best is None or len(w) > best[0]):
+                best = (len(w), canonical)
+    return best[1] if best else None

@@ -1,0 +1,139 @@
+"""Typed facts bound to their labels: which clause a value sits in, which label is nearest, whether a negation
+governs it. Pure functions over the message text; no policy knowledge lives here."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words a negation can govern on their own, so the negation stops there (非全日制 | 硕士).
+ATTRIBUTES = ("全日制", "统招", "关联", "首次", "第一次")
+CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
+# A negation that governs the word right after it (allowing a few filler characters: 不是公司创始人).
+NEGATION_BEFORE = re.compile(r"(不是|并非|并不是|不算|没有|还没有?|没|尚未|未|非|不)[^，,。；;！!？?不没非未]{0,3}$")
+NUMBER = r"(?:[0-9]+(?:[.,][0-9]+)*|[零〇一二两三四五六七八九十百千万亿点]+)"
+RE_PERCENT = re.compile(rf"({NUMBER})\s*(?:%|％)")
+RE_PERCENT_WORDS = re.compile(rf"百分之({NUMBER})")
+
+# Field -> the words that label a percent (the longest label wins where labels overlap: 报价利率 vs 利率).
+PERCENT_LABELS = {
+    "lpr_percent": ["LPR", "lpr", "贷款市场报价利率", "报价利率", "市场报价利率"],
+    "loan_rate_percent": ["利率", "年利率", "贷款利率", "实际利率", "年化", "合同利率", "执行利率"],
+}
+# Words before an amount saying it is the benefit the user heard of, not an input of the calculation.
+RESULT_WORDS = re.compile(r"(补|补贴|补助|奖励|奖|给|拿到?|领|资助|报销)[^，,。；;！!？?0-9]{0,2}$")
+# An amount asked for (申请20万采购支持) is a guess of the benefit when a benefit word follows it.
+ASKED_FOR = re.compile(r"(申请|能批|批)[^，,。；;！!？?0-9]{0,2}$")
+BENEFIT_AFTER = re.compile(r"^[^，,。；;！!？?]{0,6}(支持|补贴|补助|奖励|资助|奖补)")
+# Labels of money amounts: which field a value belongs to; "ignored" ones are no input of any calculation.
+MONEY_LABELS = {
+    "ignored": ["月薪", "工资", "年薪", "收入", "营收", "营业额", "预算", "总预算", "估值", "注册资本", "认缴", "总价", "房价"],
+    "interest_paid": ["利息", "付息"],
+    "rent": ["月租", "租金", "房租"],
+    "input": ["花了", "用了", "费用", "合同", "投资", "投入", "贷", "采购", "买了", "支出", "服务费", "金额", "本金", "成本"],
+}
+ROLE_WORDS = [("创始人", r"创始人|老板|法人|法定代表人|自己开"), ("高管", r"高管|合伙人|CTO|CEO|总经理|副总"),
+              ("员工", r"员工|打工|职员")]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def clause_of(text: str, pos: int) -> tuple[int, int]:
+    """The bounds of the clause (between punctuation) that holds position pos."""
+    start = max((m.end() for m in CLAUSE_END.finditer(text, 0, pos)), default=0)
+    m = CLAUSE_END.search(text, pos)
+    return start, (m.start() if m else len(text))
+
+
+def negated(text: str, start: int) -> bool:
+    """True when a negation in the same clause governs the word starting at start (非全日制硕士 negates the
+    full-time study, not the degree)."""
+    c0, _ = clause_of(text, start)
+    m = NEGATION_BEFORE.search(text[c0:start])
+    return bool(m) and not any(w in m.group(0) for w in ATTRIBUTES)
+
+
+def occurrences(text: str, pattern: str) -> list[Span]:
+    return [Span(m.start(), m.end(), m.group(0)) for m in re.finditer(pattern, text)]
+
+
+def polar(text: str, pattern: str) -> bool | None:
+    """A yes/no fact: True if the words occur un-negated, False if every occurrence is negated, None if absent."""
+    spans = occurrences(text, pattern)
+    if not spans:
+        return None
+    return any(not negated(text, s.start) for s in spans)
+
+
+def role(text: str) -> str | None:
+    """The founder's role; a role that is mentioned only under negation (不是创始人也不是高管) is not given."""
+    found: list[tuple[int, str]] = []
+    denied = False
+    for name, pattern in ROLE_WORDS:
+        for s in occurrences(text, pattern):
+            if negated(text, s.start):
+                denied = True
+            else:
+                found.append((s.start, name))
+    if found:
+        return min(found)[1]
+    return "其他" if denied else None
+
+
+def _labels(text: str, lo: int, hi: int, labels: dict[str, list[str]]) -> list[tuple[Span, str]]:
+    """Label occurrences in text[lo:hi], longest first where they overlap."""
+    hits = []
+    for field, words in labels.items():
+        for w in words:
+            for m in re.finditer(re.escape(w), text[lo:hi]):
+                hits.append((Span(lo + m.start(), lo + m.end(), w), field))
+    hits.sort(key=lambda h: -(h[0].end - h[0].start))
+    kept: list[tuple[Span, str]] = []
+    for span, field in hits:
+        if not any(k.start <= span.start and span.end <= k.end for k, _ in kept):
+            kept.append((span, field))
+    return kept
+
+
+def bind(text: str, value: Span, labels: dict[str, list[str]]) -> str | None:
+    """The field whose label is nearest to the value in its clause (a label before the value is preferred);
+    None when no label decides."""
+    lo, hi = clause_of(text, value.start)
+    best: tuple[int, str] | None = None
+    for span, field in _labels(text, lo, hi, labels):
+        if span.end <= value.start:
+            dist = value.start - span.end
+        elif span.start >= value.end:
+            dist = span.start - value.end + 3  # a label after the value binds more weakly
+        else:
+            continue
+        if best is None or dist < best[0]:
+            best = (dist, field)
+    return best[1] if best else None
+
+
+def percents(text: str, to_number) -> dict[str, list[float]]:
+    """Percent values grouped by the field their label binds them to ('' for unlabelled ones)."""
+    out: dict[str, list[float]] = {}
+    for rx in (RE_PERCENT, RE_PERCENT_WORDS):
+        for m in rx.finditer(text):
+            v = to_number(m.group(1))
+            if v is None:
+                continue
+            field = bind(text, Span(m.start(), m.end(), m.group(0)), PERCENT_LABELS) or ""
+            out.setdefault(field, []).append(v)
+    return out
+
+
+def is_result_claim(text: str, start: int, end: int | None = None) -> bool:
+    """An amount introduced as the benefit itself (听说能补30万, 想申请20万采购支持), not as a cost the benefit is
+    computed from (申请500万创业担保贷款 is a loan asked for: an input)."""
+    c0, c1 = clause_of(text, start)
+    before = text[c0:start]
+    if RESULT_WORDS.search(before):
+        return True
+    return bool(end is not None and ASKED_FOR.search(before) and BENEFIT_AFTER.search(text[end:c1]))

@@ -1,0 +1,82 @@
+"""Places in a message and the role each plays: where the company is (decides the 大市区 scope), where the founder
+comes from (irrelevant to the policy), or a place whose own policy is asked about (refused, pointed to its
+authorities). Every place comes from the gazetteer of tools/places.py (scope from knowledge/places.yaml)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.facts import clause_of, negated
+from assistant.segment import tokenizer
+from tools import places
+
+# Words around a place saying the founder comes from there (not where the company is, not what is asked about).
+ORIGIN_BEFORE = re.compile(r"(从|之前在|以前在|原来在|曾在|曾经在|老家|老家在|来自|毕业于|户籍在?|出生在)[^，,。；;]{0,2}$")
+ORIGIN_AFTER = re.compile(r"^(人(?!才|工)|籍)|^[^，,。；;]{0,3}(回来|交|缴|上班|工作|生活|住过|回到|来的|过来|毕业|读书|上学|上的大学|工作过|待过|干过|打工|离职|辞职)")
+# Words saying the company is there.
+COMPANY_AFTER = re.compile(r"^[^，,。；;]{0,4}(开|注册|创业|成立|办|落户|设立|经营|的企业|的公司|的OPC|企业|公司)")
+YANCHENG = "盐城"
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    start: int
+    end: int
+    local: bool          # in Yancheng
+    district: str | None  # the canonical Yancheng district/county when local
+
+
+def find_places(text: str) -> list[Place]:
+    """Every place the gazetteer (tools/places.py) finds, left to right; Yancheng itself and Jiangsu are no
+    place of their own here (江苏省科技创业大赛 names a competition, 盐城 the policy's own city)."""
+    found = []
+    starts = None
+    for p in places.resolve(text):
+        scope = places.scope(p)
+        if scope is None:
+            continue
+        local = scope != "外地"
+        if not local:  # a name inside a word is no place (沿海城市 is not 海城市)
+            starts = starts if starts is not None else {t[1] for t in tokenizer().tokenize(text)}
+            if p.start not in starts:
+                continue
+        found.append(Place(p.text or p.name, p.start, p.start + len(p.text or p.name), local,
+                           p.name if local else None))
+    return found
+
+
+def role_of(text: str, p: Place) -> str:
+    """'origin', 'company' or 'asked' for one place mention."""
+    c0, c1 = clause_of(text, p.start)
+    before, after = text[c0:p.start], text[p.end:c1]
+    if ORIGIN_AFTER.search(after) or (ORIGIN_BEFORE.search(before) and not COMPANY_AFTER.search(after)):
+        return "origin"
+    if COMPANY_AFTER.search(after) or re.search(r"(公司|企业|OPC)[^，,。；;]{0,3}(在|位于|注册在)$", before):
+        return "company"
+    return "asked"
+
+
+@dataclass(frozen=True)
+class PlaceFacts:
+    district: str | None = None      # the company's Yancheng district or county
+    asked_other: str | None = None    # another place whose own policy is asked about
+    origin: str | None = None         # where the founder comes from (no effect on the policy)
+
+
+def place_facts(text: str) -> PlaceFacts:
+    district = asked = origin = None
+    for p in find_places(text):
+        if negated(text, p.start):
+            continue
+        role = role_of(text, p)
+        if p.local:
+            if role != "origin":
+                district = district or p.district
+        elif role == "origin":
+            origin = origin or p.name
+        elif role == "company" and YANCHENG in text:
+            origin = origin or p.name  # a second office elsewhere; the question is still about Yancheng
+        else:
+            asked = asked or p.name
+    return PlaceFacts(district=district, asked_other=asked, origin=origin)

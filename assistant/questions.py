@@ -1,0 +1,68 @@
+"""Splitting one message into the questions it asks (at most three), each with the topic it is about.
+Statements without a question ("我是硕士，28岁。") are context and travel with the question after them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+MAX_QUESTIONS = 3
+SENTENCE = re.compile(r"[^？?！!。；;]+[？?！!。；;]*")
+CONNECTOR = re.compile(r"[，,]\s*(另外|还有|此外|以及|顺便问一下|顺便问下|再问一下|再问下)")
+ASKS = re.compile(r"多少|几|吗|么|怎|什么|哪|呢|能否|是否|可否|有没有|能不能|可不可以|[？?]")
+CONTINUES = re.compile(r"^(那|那么|如果|要是|假如|换成|还有呢|然后呢)|呢[？?]?$|^.{0,6}[？?]$")
+EACH = re.compile(r"分别|各(是|给|有|能|补|奖|多少)|各自")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    topic: str | None = None  # set when one sentence asks about several topics (A和B分别多少)
+
+
+def _sentences(text: str) -> list[str]:
+    text = CONNECTOR.sub(lambda m: "。" + m.group(1), text)
+    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
+
+
+def _group(sentences: list[str]) -> list[str]:
+    """Glue statements to the question that follows them (or the last question when none follows)."""
+    groups: list[str] = []
+    pending = ""
+    for s in sentences:
+        pending += s
+        if ASKS.search(s):
+            groups.append(pending)
+            pending = ""
+    if pending:
+        if groups:
+            groups[-1] += pending
+        else:
+            groups.append(pending)
+    return groups
+
+
+def _merge_follow_ups(firsts: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """A question with no topic of its own that continues the one before (那第三年呢？) stays with it."""
+    out: list[tuple[str, str | None]] = []
+    for g, topic in firsts:
+        if out and topic is None and CONTINUES.search(g):
+            out[-1] = (out[-1][0] + g, out[-1][1])
+        else:
+            out.append((g, topic))
+    return out
+
+
+def split(text: str, topics_of: Callable[[str], list[str]]) -> list[Question]:
+    """The questions of a message; a single Question(text) when it asks one thing. Questions about different
+    topics, or a question about a topic next to a question about the documents' text, are answered apart."""
+    groups = _group(_sentences(text))
+    firsts = _merge_follow_ups([(g, (topics_of(g) or [None])[0]) for g in groups])
+    distinct = {t for _, t in firsts if t}
+    if len(firsts) > 1 and distinct and (len(distinct) > 1 or any(t is None for _, t in firsts)):
+        return [Question(g) for g, _ in firsts][:MAX_QUESTIONS]
+    if len(groups) == 1 and EACH.search(text):
+        topics = topics_of(text)
+        if len(topics) > 1:
+            return [Question(text, t) for t in topics[:MAX_QUESTIONS]]
+    return [Question(text)]

@@ -1,0 +1,112 @@
+"""Typos and other scripts before understanding: a misspelt term that sounds like a term of the domain (算利券,
+贴细, 人词) becomes that term; a question typed in pinyin (suanli quan) or English gets the domain's Chinese words.
+The vocabulary is the cue phrases of knowledge/ and the jieba dictionary of knowledge/terms.txt."""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from functools import lru_cache
+
+from assistant.catalog import topic_cues
+from assistant.segment import terms, tokenizer
+from tools.checklists import CHECKLISTS_PATH
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+MAX_LEN = 6
+
+
+@lru_cache(maxsize=1)
+def _jio():
+    with contextlib.redirect_stdout(io.StringIO()):
+        import jionlp
+
+    return jionlp
+
+
+@lru_cache(maxsize=20000)
+def _syllable(ch: str) -> str:
+    """The toneless pinyin of one character ('' for anything that is not Chinese)."""
+    if not CJK.match(ch):
+        return ""
+    return re.sub(r"\d", "", _jio().pinyin(ch, formater="simple")[0])
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[tuple[str, ...], str]:
+    """Toneless pinyin of every domain term -> the term (the first spelling wins)."""
+    import yaml
+
+    words = [w for tc in topic_cues() for w in tc.cues]
+    words += yaml.safe_load(CHECKLISTS_PATH.read_text(encoding="utf-8"))["intent_cues"]["strong"]
+    words += [w for w, _, _ in terms().words]
+    out: dict[tuple[str, ...], str] = {}
+    for w in words:
+        if 2 <= len(w) <= MAX_LEN and all(CJK.match(c) for c in w):
+            out.setdefault(tuple(_syllable(c) for c in w), w)
+    return out
+
+
+def _known(word: str) -> bool:
+    return word in set(_vocabulary().values()) or bool(tokenizer().FREQ.get(word))
+
+
+def fix_homophones(text: str) -> str:
+    """Replace a run of characters that is no word but sounds exactly like a domain term."""
+    vocab, out, i = _vocabulary(), [], 0
+    inside = {k for w, a, b in tokenizer().tokenize(text) if len(w) > 1 and _known(w) for k in range(a + 1, b)}
+    while i < len(text):
+        for n in range(min(MAX_LEN, len(text) - i), 1, -1) if i not in inside else ():
+            piece = text[i:i + n]
+            if not all(CJK.match(c) for c in piece):
+                continue
+            term = vocab.get(tuple(_syllable(c) for c in piece))
+            if term and term != piece and not _known(piece):
+                out.append(term)
+                i += n
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _english() -> list[tuple[str, str]]:
+    pairs, section = [], None
+    for raw in terms().path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+        elif section == "english" and "=>" in line and not line.startswith("#"):
+            en, _, zh = line.partition("=>")
+            pairs.append((en.strip().lower(), zh.strip()))
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+@lru_cache(maxsize=1)
+def _pinyin_terms() -> list[tuple[str, str]]:
+    """Domain terms by their pinyin written without spaces (suanliquan -> 算力券), longest first."""
+    return sorted({("".join(k), w) for k, w in _vocabulary().items()}, key=lambda p: -len(p[0]))
+
+
+def from_latin(text: str) -> str:
+    """An English or pinyin question with the domain's Chinese words put in (unknown words are kept)."""
+    low = f" {text.lower()} "
+    for en, zh in _english():
+        low = re.sub(rf"(?<![a-z]){re.escape(en)}(?![a-z])", zh, low)
+    for run in sorted(set(re.findall(r"[a-z]+(?: [a-z]+)*", low)), key=len, reverse=True):
+        joined = run.replace(" ", "")
+        for py, word in _pinyin_terms():
+            if len(py) >= 4 and py in joined:
+                joined = joined.replace(py, word)
+        low = low.replace(run, joined)
+    return low.strip()
+
+
+def normalize(text: str) -> str:
+    """The message as the understanding should read it."""
+    if LATIN.search(text) and len(LATIN.findall(text)) > len(CJK.findall(text)):
+        text = from_latin(text)
+    return fix_homophones(text)

@@ -1,0 +1,94 @@
+"""The understanding stage alone: facts bound to their labels, negation scope, places with a role, questions split,
+one-window cues, typos. Pure functions: no index, no session."""
+import pytest
+
+from assistant.questions import split
+from assistant.understand import extract_slots, understand
+
+
+@pytest.mark.parametrize("text,lpr,loan_rate", [
+    ("贷款利率3.5%，LPR是3.1%，贷了200万", 3.1, 3.5),
+    ("LPR 3.0%，实际贷款利率4.2%，贷款100万", 3.0, 4.2),
+    ("贷款200万，利率3.5%", None, 3.5),           # no label says LPR: nothing is guessed
+])
+def test_percent_binds_to_the_nearest_label(text, lpr, loan_rate):
+    s = extract_slots(text)
+    assert (s.lpr_percent, s.loan_rate_percent) == (lpr, loan_rate)
+
+
+@pytest.mark.parametrize("text,amounts,extra", [
+    ("数据产品采购合同额100万，听说能补30万", [1000000], {}),
+    ("数据产品采购合同60万，我想申请20万采购支持", [600000], {}),
+    ("以公司名义申请500万创业担保贷款", [5000000], {"borrower": "企业"}),
+    ("我公司年收入50万，算力第一年花了20万", [200000], {}),
+    ("企业贷款300万，LPR 3%，当年实际付了利息4万", [3000000], {"interest_paid": 40000}),
+    ("算力每年大概30万，连续用三年", [300000], {"repeat_years": 3}),
+])
+def test_money_is_an_input_only_when_its_label_says_so(text, amounts, extra):
+    s = extract_slots(text)
+    assert s.amounts == amounts
+    assert {k: getattr(s, k) for k in extra} == extra
+
+
+@pytest.mark.parametrize("text,role", [
+    ("我不是创始人也不是高管，只是公司员工，买了100平的新房", "员工"),
+    ("我并非创始人，也不是高管，买了90平新房", "其他"),
+    ("我不是员工，是公司创始人", "创始人"),
+])
+def test_negation_clears_the_role_it_governs(text, role):
+    assert extract_slots(text).role == role
+
+
+@pytest.mark.parametrize("text,field,value", [
+    ("我是硕士，但不是全日制的", "full_time", False),
+    ("非全日制硕士", "degree", "硕士"),
+    ("我是大专毕业，不是本科", "degree", "专科"),
+    ("之前从没在盐城交过社保", "first_social_insurance_in_yancheng", True),
+    ("来盐城创业但还没交社保", "first_social_insurance_in_yancheng", False),
+    ("社保以前一直在南京交，来盐城第一次在盐城交", "first_social_insurance_in_yancheng", True),
+    ("大赛没有经过报备", "filed_and_approved", False),
+    ("之前已经在盐城专版挂过一次了，这次又挂牌", "first_listing", False),
+])
+def test_negation_and_yes_no_facts(text, field, value):
+    assert getattr(extract_slots(text), field) == value
+
+
+@pytest.mark.parametrize("text,district,asked,origin", [
+    ("我之前在杭州工作，现在回来在盐都区开了一家OPC", "盐都区", None, "杭州"),
+    ("我是南京人，公司注册在亭湖区", "亭湖区", None, "南京"),
+    ("杭州对认定的OPC社区给多少支持", None, "杭州", None),
+    ("沿海城市大学生OPC创新创业大赛", None, None, None),
+    ("公司在东台", "东台市", None, None),
+])
+def test_places_have_a_role(text, district, asked, origin):
+    s = extract_slots(text)
+    assert (s.district, s.other_city, s.origin) == (district, asked, origin)
+
+
+def test_another_places_policy_is_refused_but_an_origin_is_not():
+    assert understand("杭州对认定的OPC社区给多少支持？").intent == "out_of_scope"
+    assert understand("我之前在杭州工作，现在在盐都区开了OPC，算力券第一年30万能补多少").intent == "calculate"
+    assert understand("我们公司是做翻译软件的，算力券第一年用了40万能补多少").intent == "calculate"
+
+
+def test_questions_are_split_and_statements_travel_with_them():
+    topics = lambda t: understand(t).topics  # noqa: E731
+    qs = split("我是全日制硕士。算力券第一年50万能补多少？另外每个月生活补贴多少？", topics)
+    assert [q.text for q in qs] == ["我是全日制硕士。算力券第一年50万能补多少？", "另外每个月生活补贴多少？"]
+    assert [q.topic for q in split("社区首次认定和年度评估优秀分别给多少？", topics)] == \
+        ["community_rating", "community_first_recognition"]
+    assert len(split("算力券第一年30万能补多少？那第二年呢？", topics)) == 1
+
+
+@pytest.mark.parametrize("text", ["我想新办一家OPC公司，需要哪些手续？", "注册一人公司在哪办", "开办OPC要准备哪些材料"])
+def test_one_window_from_cue_phrases(text):
+    assert understand(text).intent == "checklist"
+
+
+def test_typos_sound_like_domain_terms():
+    from assistant.typos import normalize
+
+    assert normalize("算利券第一年50万") == "算力券第一年50万"
+    assert normalize("贷款贴细怎么算") == "贷款贴息怎么算"
+    assert normalize("网信办备案") == "网信办备案"   # a real word is never "corrected"
+    assert "算力券" in normalize("suanli quan zenme bu")
