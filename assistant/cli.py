@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Optional
@@ -187,6 +188,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     from assistant.api.deps import staff_token
     from assistant.config import get_settings
 
+    os.environ["OPC_HOST"] = host  # the app answers to loopback Host names only when bound to loopback
+    get_settings.cache_clear()
     settings = get_settings()
     if not ix.is_current(settings):
         console.print("正在建立索引……")
@@ -434,6 +437,27 @@ def calc(ctx: typer.Context, tool: str = typer.Argument(..., help="工具名，�
         _print_match(result)
     else:
         _print_result(result)
+
+
+@app.command()
+def purge(days: Optional[int] = typer.Option(None, "--days", min=1,
+                                              help="保留天数；默认取 OPC_RETENTION_DAYS（180）"),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """按保留期限删除旧会话、对话记录、评价和已办结/关闭的办件（可放进每日定时任务）。"""
+    from assistant.config import get_settings
+    from assistant.store import Store, StoreUnavailable
+
+    settings = get_settings()
+    keep = days or settings.retention_days
+    try:
+        deleted = Store(settings.db_url, settings.db_busy_timeout_s).purge(keep)
+    except StoreUnavailable as exc:
+        console.print(f"[red]数据库不可用：{exc}[/red]")
+        raise typer.Exit(3)
+    if as_json:
+        _print_json({"retention_days": keep, "deleted": deleted})
+    else:
+        console.print(f"已删除 {keep} 天以前的记录：" + "，".join(f"{k} {v} 条" for k, v in deleted.items()))
 
 
 def main() -> None:  # pragma: no cover

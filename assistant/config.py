@@ -36,11 +36,23 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     llm_model: str = "deepseek-chat"
-    llm_timeout_s: float = 20.0
+    llm_timeout_s: float = 20.0  # one HTTP call to the model
+    llm_deadline_s: float = 15.0  # the whole LLM answer: every model call and the retry; past it, the rules answer
 
     db_busy_timeout_s: float = 15.0
     max_message_chars: int = 2000
     max_body_bytes: int = 65536
+    max_ui_body_bytes: int = 2_000_000  # the web UI posts the whole chat history with each turn
+    max_replay_messages: int = 12  # earlier user messages a /v1 client's history may replay
+    # Per-client limits in the `limits` notation; the storage is any `limits` URI (memory://, redis://…) so that
+    # several processes can share one counter.
+    rate_limit: str = "30/minute;300/hour"
+    rate_limit_ui: str = "120/minute;1500/hour"  # web UI events (chat, follow-ups, calculator, staff page)
+    rate_limit_storage: str = "memory://"
+    retention_days: int = 180
+    allowed_hosts: str | None = None  # comma-separated Host names; unset: loopback names when bound to loopback
+    pii_key: str | None = None  # key of the ID-number hash; generated into the data dir when unset
+    staff_ui_session_hours: float = 8.0
 
     @property
     def sources_dir(self) -> Path:
@@ -59,8 +71,35 @@ class Settings(BaseSettings):
         return bool(self.openai_api_key)
 
 
+def private_dir(path: Path) -> Path:
+    """Create a directory only its owner can enter (personal data lives here)."""
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.chmod(0o700)
+    except OSError:  # not ours to change (a mounted volume): leave it
+        pass
+    return path
+
+
+def secret_file(settings: Settings, name: str, nbytes: int = 24) -> tuple[str, bool]:
+    """A secret kept in the data dir (0600), generated at first use. Returns (secret, generated)."""
+    import secrets
+
+    path = private_dir(settings.data_dir) / name
+    if path.exists():
+        return path.read_text().strip(), False
+    token = secrets.token_urlsafe(nbytes)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_text().strip(), False
+    with os.fdopen(fd, "w") as f:
+        f.write(token)
+    return token, True
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     s = Settings()
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(s.data_dir)
     return s

@@ -32,10 +32,17 @@ def number_values(text: str) -> set[float]:
     return out
 
 
+RE_LIST_MARKER = re.compile(r"(?m)^([ \t>*-]*)\d{1,2}[.)](?=[ \t])")
+
+
 def answer_numbers(answer: str) -> set[float]:
-    """Numbers the answer states, ignoring those inside citation labels like 第九条 (Chinese numerals)."""
+    """Numbers the answer states, ignoring citation labels like 第九条 (Chinese numerals) and the markers of a
+    numbered Markdown list; full-width digits and invisible characters are normalized first."""
+    from assistant.numerals import normalize
+
+    answer = RE_LIST_MARKER.sub(r"\1", normalize(answer or ""))
     out: set[float] = set()
-    for m in RE_NUMBER.finditer(answer or ""):
+    for m in RE_NUMBER.finditer(answer):
         v = float(m.group(0).replace(",", ""))
         nxt = answer[m.end():m.end() + 1]
         out.add(round(v * UNIT[nxt], 2) if nxt in UNIT else round(v, 2))

@@ -62,6 +62,21 @@ def m003_cases(db: Connection) -> None:
     db.execute(text("CREATE INDEX ix_turns_session ON turns (session_id, idx)"))
 
 
+@migration
+def m004_owned_sessions_and_masked_ids(db: Connection) -> None:
+    """Sessions get the hash of their owner's secret (older sessions have none and stay closed to the API);
+    cases keep the ID number masked plus a keyed hash for lookup (older rows are masked, without a hash)."""
+    db.execute(text("ALTER TABLE sessions ADD COLUMN token_hash VARCHAR(64)"))
+    db.execute(text("ALTER TABLE cases ADD COLUMN id_hash VARCHAR(64)"))
+    db.execute(text("CREATE INDEX ix_sessions_updated ON sessions (updated_at)"))
+    db.execute(text("CREATE INDEX ix_cases_id_hash ON cases (id_hash)"))
+    rows = db.execute(text("SELECT id, id_number FROM cases WHERE id_number IS NOT NULL")).all()
+    for cid, number in rows:
+        if "*" not in number:
+            masked = number[:4] + "*" * max(len(number) - 8, 0) + number[-4:]
+            db.execute(text("UPDATE cases SET id_number=:m WHERE id=:i"), {"m": masked, "i": cid})
+
+
 def migrate(db: Connection) -> list[str]:
     """Apply pending migrations in order; returns the names applied."""
     db.execute(text("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR(100) PRIMARY KEY, applied_at VARCHAR(32))"))

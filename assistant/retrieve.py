@@ -29,6 +29,7 @@ RRF_K = 60
 WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense": 0.5}
 SENTENCE_DENSE_WEIGHT = 0.8  # within the evidence: a sentence's dense rank against its lexical rank
 CANDIDATES = 30
+MAX_EMBED_CHARS = 256  # embedding cost grows with length and holds the model: embed the question's opening only
 QUOTE_MAX = 300
 MMR_LAMBDA = 0.7
 CACHE_SIZE = 64
@@ -134,7 +135,7 @@ class HybridSearcher:
             rankings["sent_bm25"] = self._lift(lex, positive_only=True)
         dense = np.zeros(n)
         if mode in ("hybrid", "dense"):
-            q_vec = np.asarray(self.index.embedder.embed_query([query])[0], dtype=np.float32)
+            q_vec = np.asarray(self.index.embedder.embed_query([query[:MAX_EMBED_CHARS]])[0], dtype=np.float32)
             rankings["chunk_dense"] = self._chunk_dense(q_vec)
             if n:
                 dense = self._sent_vecs @ (q_vec / (np.linalg.norm(q_vec) or 1.0))

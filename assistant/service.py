@@ -1,17 +1,20 @@
 """The service layer: the one place the API, CLI, UI, MCP server and evals call into."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 import threading
 import time
 from functools import lru_cache
 
-from assistant.config import Settings, get_settings
+from assistant.config import Settings, get_settings, secret_file
 from assistant.contract import Answer, SearchHit, SearchResponse
 from assistant.engine import RulesEngine
 from assistant.index import Index, load
 from assistant.retrieve import HybridSearcher
-from assistant.store import SESSION_ID, Store, new_session_id
+from assistant.store import SESSION_ID, Store, StoreUnavailable, new_session_id
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +28,24 @@ class InvalidInput(ValueError):
         self.message = message
 
 
+class SessionDenied(Exception):
+    """A session the caller may not use: unknown (404) or not theirs (403, wrong or missing secret)."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def token_hash(token: str) -> str:
+    """Session secrets are 192 random bits: a plain SHA-256 is enough to keep the stored form useless."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class AssistantService:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self._lock = threading.Lock()
+        self._rebuild_lock = threading.Lock()
         self._index: Index | None = None
         self._searcher: HybridSearcher | None = None
         self._engine: RulesEngine | None = None
@@ -37,8 +54,29 @@ class AssistantService:
         self._session_locks = [threading.Lock() for _ in range(64)]
 
     # --- knowledge -------------------------------------------------------------------------------
+    def index_present(self) -> bool:
+        """The index files are on disk (an operator or a cleanup job may delete the directory under us)."""
+        d = self.settings.index_dir
+        files = [d / "manifest.json", d / "bm25"] + ([] if self.settings.chroma_url else [d / "chroma"])
+        return all(f.exists() for f in files)
+
+    def index_ok(self) -> bool:
+        """Readiness: loaded, files present, and the vector store answers with every chunk."""
+        if self._searcher is None or not self.index_present():
+            return False
+        try:
+            return self._index.collection.count() == len(self._index.chunks)
+        except Exception as exc:  # the store is broken: not ready
+            log.warning("index check failed: %s", str(exc)[:200])
+            return False
+
     @property
     def searcher(self) -> HybridSearcher:
+        if self._searcher is not None and not self.index_present():
+            with self._rebuild_lock:  # one rebuild, however many requests notice
+                if not self.index_present():
+                    log.warning("index files missing under %s: rebuilding", self.settings.index_dir)
+                    self.reindex()
         if self._searcher is None:
             with self._lock:
                 if self._searcher is None:
@@ -65,6 +103,10 @@ class AssistantService:
         return self._store
 
     def reindex(self) -> Index:
+        if not self.settings.chroma_url and not self.index_present():  # the cached client holds deleted files
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
         index = load(self.settings, rebuild=True)
         searcher = HybridSearcher(index)
         with self._lock:
@@ -96,23 +138,58 @@ class AssistantService:
             raise InvalidInput("invalid_session_id", "session_id 只能包含字母、数字、下划线和连字符，长度1–64。")
         return session_id
 
+    # --- session ownership (HTTP callers; in-process callers such as the CLI and the web UI are trusted) ----------
+    @staticmethod
+    def new_session() -> tuple[str, str]:
+        """A server-chosen session id and the secret only its creator receives (stored as a hash)."""
+        return new_session_id(), secrets.token_urlsafe(24)
+
+    def authorize_session(self, session_id: str, token: str | None) -> None:
+        """Raise SessionDenied unless `token` is the secret of an existing session."""
+        self.validate_session_id(session_id)
+        exists, stored = self.store.session_owner(session_id)
+        if not exists:
+            raise SessionDenied(404, "unknown_session", "没有找到这个会话。")
+        if not (stored and token and hmac.compare_digest(stored, token_hash(token))):
+            raise SessionDenied(403, "session_forbidden",
+                                "这个会话需要创建时返回的 session_token（请求头 X-Session-Token）。")
+
     def _session_lock(self, session_id: str) -> threading.Lock:
         return self._session_locks[hash(session_id) % len(self._session_locks)]
 
-    def chat(self, message: str, session_id: str | None = None, persist: bool = True) -> Answer:
+    def chat(self, message: str, session_id: str | None = None, persist: bool = True,
+             owner_hash: str | None = None, degrade: bool = False) -> Answer:
+        """Answer one message. A new session stores `owner_hash`, the hash of its owner's secret. With `degrade`,
+        a database outage still gets the answer (policy text needs no database), unstored: turn_id stays None."""
         t0 = time.perf_counter()
         message = self.validate_message(message)
         session_id = self.validate_session_id(session_id) or new_session_id()
         with self._session_lock(session_id):
-            state = (self.store.load_state(session_id) if persist else None) or {}
-            turns = self.store.turns(session_id) if persist and self.settings.llm_enabled else []
+            try:
+                state = (self.store.load_state(session_id) if persist else None) or {}
+                turns = self.store.turns(session_id) if persist and self.settings.llm_enabled else []
+            except StoreUnavailable:
+                if not degrade:
+                    raise
+                log.warning("database unavailable: answering without the session, not stored")
+                persist, state, turns = False, {}, []
             answer = self._answer(message, session_id, state, turns)
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             if persist:
-                answer.turn_id = self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state)
+                answer.turn_id = self._save(session_id, message, answer, owner_hash, degrade)
         return answer
 
-    def chat_conversation(self, user_messages: list[str], session_id: str | None = None) -> Answer:
+    def _save(self, session_id: str, message: str, answer: Answer, owner_hash: str | None, degrade: bool) -> str | None:
+        try:
+            return self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state, owner_hash)
+        except StoreUnavailable:
+            if not degrade:
+                raise
+            log.warning("database unavailable: answer given, not stored")
+            return None
+
+    def chat_conversation(self, user_messages: list[str], session_id: str | None = None,
+                          owner_hash: str | None = None, degrade: bool = False) -> Answer:
         """Answer the last user message of a conversation a client sends whole (OpenAI-compatible clients):
         the state is rebuilt by replaying the earlier user messages, so the session follows the client."""
         t0 = time.perf_counter()
@@ -120,7 +197,8 @@ class AssistantService:
             raise InvalidInput("no_user_message", "messages 中至少需要一条 user 消息。")
         last = self.validate_message(user_messages[-1])
         state: dict = {}
-        for earlier in user_messages[-41:-1]:
+        replay = self.settings.max_replay_messages
+        for earlier in (user_messages[-replay - 1:-1] if replay > 0 else []):  # bounded work per request
             try:
                 _, state, _ = self.engine.respond(self.validate_message(earlier), state)
             except InvalidInput:
@@ -129,7 +207,7 @@ class AssistantService:
         with self._session_lock(session_id):
             answer = self._answer(last, session_id, state)
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
-            answer.turn_id = self.store.save_turn(session_id, last, answer.model_dump(mode="json"), answer.state)
+            answer.turn_id = self._save(session_id, last, answer, owner_hash, degrade)
         return answer
 
     def _answer(self, message: str, session_id: str, state: dict, turns: list[dict] | None = None) -> Answer:
@@ -148,23 +226,33 @@ class AssistantService:
         except Exception as exc:  # endpoint down, timeout, rate limit, malformed tool call, guard failure
             log.warning("LLM answer not used (%s: %s); rules engine answered", describe_failure(exc), str(exc)[:200])
             return rules
-        return rules.model_copy(update={"answer": result.answer, "citations": result.citations or rules.citations,
+        return rules.model_copy(update={"answer": result.answer, "citations": result.citations,
                                         "tool_calls": result.tool_calls, "engine": "llm"})
 
     def session(self, session_id: str) -> dict | None:
         return self.store.session(self.validate_session_id(session_id) or "")
 
     def feedback(self, session_id: str, turn_id: str | None, helpful: bool, comment: str | None) -> str:
-        if turn_id and not self.store.turn_exists(turn_id):
+        if not self.store.session_owner(session_id)[0]:
+            raise SessionDenied(404, "unknown_session", "没有找到这个会话。")
+        if turn_id and not self.store.turn_exists(turn_id, session_id):
             raise InvalidInput("unknown_turn", "没有找到这条回答（turn_id）。")
         return self.store.add_feedback(session_id, turn_id, helpful, comment)
 
     # --- counter cases (staff) ------------------------------------------------------------------------
+    @property
+    def pii_key(self) -> str:
+        return self.settings.pii_key or secret_file(self.settings, "pii_key", 32)[0]
+
     def create_case(self, visitor_name: str, entity_type: str, needs: list[str], phone: str | None = None,
                     id_number: str | None = None) -> dict:
-        from assistant.cases import case_items
+        """The ID number is kept only masked (for the printout) plus a keyed hash (to find the case by it)."""
+        from assistant.cases import case_items, mask_id
+        from assistant.privacy import id_hash
 
-        return self.store.create_case({"visitor_name": visitor_name.strip(), "phone": phone, "id_number": id_number,
+        return self.store.create_case({"visitor_name": visitor_name.strip(), "phone": phone,
+                                       "id_number": mask_id(id_number),
+                                       "id_hash": id_hash(id_number, self.pii_key) if id_number else None,
                                        "entity_type": entity_type, "needs": needs,
                                        "checklist": case_items(entity_type, needs)})
 
@@ -173,29 +261,33 @@ class AssistantService:
 
     def update_case(self, case_id: str, tick: dict[str, bool] | None = None, note: str | None = None,
                     status: str | None = None) -> dict | None:
+        """Only the items ticked, the note added and the status set change: applied to the case as it is in the
+        database inside one transaction, so concurrent staff edits never undo each other."""
         from assistant.store import now
 
-        case = self.store.get_case(case_id)
-        if case is None:
-            return None
-        fields: dict = {}
-        if tick:
-            keys = {i["key"] for i in case["checklist"]}
-            unknown = [k for k in tick if k not in keys]
-            if unknown:
-                raise InvalidInput("unknown_item", f"清单中没有这些项：{', '.join(unknown[:5])}")
-            for item in case["checklist"]:
-                if item["key"] in tick:
-                    item["done"] = bool(tick[item["key"]])
-            fields["checklist"] = case["checklist"]
-        if note:
-            fields["notes"] = case["notes"] + [{"text": note.strip(), "at": now()}]
-        if status:
-            fields["status"] = status
-        return self.store.update_case(case_id, **fields)
+        def change(case: dict) -> dict:
+            fields: dict = {}
+            if tick:
+                keys = {i["key"] for i in case["checklist"]}
+                unknown = [k for k in tick if k not in keys]
+                if unknown:
+                    raise InvalidInput("unknown_item", f"清单中没有这些项：{', '.join(unknown[:5])}")
+                for item in case["checklist"]:
+                    if item["key"] in tick:
+                        item["done"] = bool(tick[item["key"]])
+                fields["checklist"] = case["checklist"]
+            if note:
+                fields["notes"] = case["notes"] + [{"text": note.strip(), "at": now()}]
+            if status:
+                fields["status"] = status
+            return fields
+
+        return self.store.modify_case(case_id, change)
 
     def list_cases(self, q: str | None = None, status: str | None = None) -> list[dict]:
-        return self.store.list_cases(q, status)
+        from assistant.privacy import id_hash
+
+        return self.store.list_cases(q, status, q_hash=id_hash(q, self.pii_key) if q else None)
 
     def delete_case(self, case_id: str) -> bool:
         return self.store.delete_case(case_id)

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import threading
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assistant.migrations import migrate
+from assistant.privacy import mask_text
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -26,15 +29,36 @@ def now() -> str:
 
 
 def new_session_id() -> str:
-    return "s-" + secrets.token_hex(8)
+    return "s-" + secrets.token_hex(12)
+
+
+def sqlite_file(url: str) -> Path | None:
+    u = make_url(url)
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (its -wal and -shm files copy these permissions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    try:
+        path.chmod(0o600)
+    except OSError:
+        pass
 
 
 class Store:
     def __init__(self, url: str, busy_timeout_s: float = 15.0):
         self.url = url
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        # hide_parameters: a failing statement's log line never carries the phone or ID number it was writing
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+        self.file = sqlite_file(url)
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": busy_timeout_s, "check_same_thread": False}
+        if self.file is not None:
+            _private_file(self.file)
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             @event.listens_for(self.engine, "connect")
@@ -49,27 +73,32 @@ class Store:
         self._migrated = False
 
     def _begin(self):
+        if self.file is not None and not self.file.exists():
+            # the file was deleted under us: open connections would write into an unlinked inode and lose it all
+            raise StoreUnavailable(f"database file {self.file.name} is missing")
         if not self._migrated:
             with self._lock:
                 if not self._migrated:
-                    try:
-                        with self.engine.begin() as db:
-                            migrate(db)
-                    except OperationalError as exc:
-                        raise StoreUnavailable(str(exc.orig)) from exc
+                    with self.engine.begin() as db:
+                        migrate(db)
                     self._migrated = True
         return self.engine.begin()
 
-    def _run(self, fn):
+    def _run(self, fn: Callable):
+        """One transaction. Any database failure (down, locked, corrupt, missing) is StoreUnavailable -> 503;
+        IntegrityError stays itself (callers retry on it)."""
         try:
             with self._begin() as db:
                 return fn(db)
-        except OperationalError as exc:
-            raise StoreUnavailable(str(getattr(exc, "orig", exc))) from exc
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise StoreUnavailable(str(getattr(exc, "orig", exc))[:200]) from exc
 
     def ping(self) -> bool:
+        """Reads a real table, so a corrupt or replaced file is not reported as healthy."""
         try:
-            self._run(lambda db: db.execute(text("SELECT 1")).scalar())
+            self._run(lambda db: db.execute(text("SELECT COUNT(*) FROM _migrations")).scalar())
             return True
         except StoreUnavailable:
             return False
@@ -79,10 +108,20 @@ class Store:
         row = self._run(lambda db: db.execute(text("SELECT state FROM sessions WHERE id=:i"), {"i": session_id}).first())
         return None if row is None else json.loads(row[0])
 
-    def save_turn(self, session_id: str, question: str, answer: dict, state: dict) -> str:
-        """Append a turn and the session state in one transaction (a turn is never half-written)."""
+    def session_owner(self, session_id: str) -> tuple[bool, str | None]:
+        """(exists, hash of the session secret or None for sessions made without one, e.g. by the CLI)."""
+        row = self._run(lambda db: db.execute(text("SELECT token_hash FROM sessions WHERE id=:i"),
+                                              {"i": session_id}).first())
+        return (False, None) if row is None else (True, row[0])
+
+    def save_turn(self, session_id: str, question: str, answer: dict, state: dict, token_hash: str | None = None) -> str:
+        """Append a turn and the session state in one transaction (a turn is never half-written). A new session
+        takes `token_hash`, the hash of the secret its creator holds. Phone and ID numbers are stored masked."""
         turn_id = "t-" + secrets.token_hex(8)
+        question = mask_text(question)
         answer = {**answer, "turn_id": turn_id}
+        if isinstance(answer.get("answer"), str):
+            answer["answer"] = mask_text(answer["answer"])
 
         def tx(db):
             ts = now()
@@ -91,8 +130,9 @@ class Store:
                 db.execute(text("UPDATE sessions SET state=:s, updated_at=:u WHERE id=:i"),
                            {"s": json.dumps(state, ensure_ascii=False), "u": ts, "i": session_id})
             else:
-                db.execute(text("INSERT INTO sessions (id, created_at, updated_at, state) VALUES (:i, :c, :c, :s)"),
-                           {"i": session_id, "c": ts, "s": json.dumps(state, ensure_ascii=False)})
+                db.execute(text("INSERT INTO sessions (id, created_at, updated_at, state, token_hash) "
+                                "VALUES (:i, :c, :c, :s, :h)"),
+                           {"i": session_id, "c": ts, "s": json.dumps(state, ensure_ascii=False), "h": token_hash})
             idx = db.execute(text("SELECT COALESCE(MAX(idx), 0) + 1 FROM turns WHERE session_id=:i"),
                              {"i": session_id}).scalar()
             db.execute(text("""INSERT INTO turns (id, session_id, idx, question, answer, intent, refused, engine,
@@ -126,8 +166,9 @@ class Store:
         return {"session_id": row[0], "created_at": row[1], "updated_at": row[2], "state": json.loads(row[3]),
                 "turns": self.turns(session_id)}
 
-    def turn_exists(self, turn_id: str) -> bool:
-        return self._run(lambda db: db.execute(text("SELECT 1 FROM turns WHERE id=:i"), {"i": turn_id}).first()) is not None
+    def turn_exists(self, turn_id: str, session_id: str | None = None) -> bool:
+        sql = "SELECT 1 FROM turns WHERE id=:i" + (" AND session_id=:s" if session_id else "")
+        return self._run(lambda db: db.execute(text(sql), {"i": turn_id, "s": session_id}).first()) is not None
 
     def count(self, table: str) -> int:
         assert table in {"sessions", "turns", "feedback", "cases"}
@@ -152,55 +193,84 @@ class Store:
         cid = "c-" + secrets.token_hex(6)
         ts = now()
         row = {"id": cid, "visitor_name": case["visitor_name"], "phone": case.get("phone"),
-               "id_number": case.get("id_number"), "entity_type": case["entity_type"],
+               "id_number": case.get("id_number"), "id_hash": case.get("id_hash"), "entity_type": case["entity_type"],
                "needs": json.dumps(case.get("needs", []), ensure_ascii=False),
                "checklist": json.dumps(case.get("checklist", []), ensure_ascii=False),
                "notes": "[]", "status": case.get("status", "open"), "created_at": ts, "updated_at": ts}
         self._run(lambda db: db.execute(text(
-            """INSERT INTO cases (id, visitor_name, phone, id_number, entity_type, needs, checklist, notes, status,
-               created_at, updated_at) VALUES (:id, :visitor_name, :phone, :id_number, :entity_type, :needs,
-               :checklist, :notes, :status, :created_at, :updated_at)"""), row))
+            """INSERT INTO cases (id, visitor_name, phone, id_number, id_hash, entity_type, needs, checklist, notes,
+               status, created_at, updated_at) VALUES (:id, :visitor_name, :phone, :id_number, :id_hash, :entity_type,
+               :needs, :checklist, :notes, :status, :created_at, :updated_at)"""), row))
         return self.get_case(cid)
 
-    def get_case(self, case_id: str) -> dict | None:
-        row = self._run(lambda db: db.execute(text("SELECT * FROM cases WHERE id=:i"), {"i": case_id}).mappings().first())
-        if row is None:
-            return None
+    @staticmethod
+    def _case_row(row) -> dict:
         out = dict(row)
         for k in ("needs", "checklist", "notes"):
             out[k] = json.loads(out[k])
         return out
 
-    def update_case(self, case_id: str, **fields) -> dict | None:
-        allowed = {"checklist", "notes", "status", "needs", "entity_type", "visitor_name", "phone"}
-        sets = {k: (json.dumps(v, ensure_ascii=False) if k in ("checklist", "notes", "needs") else v)
-                for k, v in fields.items() if k in allowed}
-        if not sets:
-            return self.get_case(case_id)
-        sets["updated_at"] = now()
-        assign = ", ".join(f"{k}=:{k}" for k in sets)
-        n = self._run(lambda db: db.execute(text(f"UPDATE cases SET {assign} WHERE id=:case_id"),
-                                            {**sets, "case_id": case_id}).rowcount)
-        return self.get_case(case_id) if n else None
+    def get_case(self, case_id: str) -> dict | None:
+        row = self._run(lambda db: db.execute(text("SELECT * FROM cases WHERE id=:i"), {"i": case_id}).mappings().first())
+        return None if row is None else self._case_row(row)
 
-    def list_cases(self, q: str | None = None, status: str | None = None, limit: int = 100) -> list[dict]:
+    def modify_case(self, case_id: str, change: Callable[[dict], dict]) -> dict | None:
+        """Read, change and write one case in one transaction that holds the row from its first statement, so two
+        staff changing the same case at once both keep their work. `change` returns the fields to write."""
+        allowed = {"checklist", "notes", "status", "needs", "entity_type", "visitor_name", "phone"}
+
+        def tx(db):
+            ts = now()
+            # A write first: PostgreSQL locks the row, SQLite takes its write lock (waiting on busy_timeout) before
+            # the read, so no other writer can slip in between the read and the write.
+            if not db.execute(text("UPDATE cases SET updated_at=:u WHERE id=:i"), {"u": ts, "i": case_id}).rowcount:
+                return None
+            case = self._case_row(db.execute(text("SELECT * FROM cases WHERE id=:i"), {"i": case_id}).mappings().one())
+            sets = {k: (json.dumps(v, ensure_ascii=False) if k in ("checklist", "notes", "needs") else v)
+                    for k, v in change(case).items() if k in allowed}
+            if sets:
+                assign = ", ".join(f"{k}=:{k}" for k in sets)
+                db.execute(text(f"UPDATE cases SET {assign} WHERE id=:case_id"), {**sets, "case_id": case_id})
+            return self._case_row(db.execute(text("SELECT * FROM cases WHERE id=:i"), {"i": case_id}).mappings().one())
+
+        return self._run(tx)
+
+    def update_case(self, case_id: str, **fields) -> dict | None:
+        return self.modify_case(case_id, lambda _: fields)
+
+    def list_cases(self, q: str | None = None, status: str | None = None, limit: int = 100,
+                   q_hash: str | None = None) -> list[dict]:
+        """Search by name, type, needs or case id; `q_hash` finds a case by the keyed hash of an ID number."""
         sql = "SELECT * FROM cases WHERE 1=1"
         params: dict[str, Any] = {"limit": limit}
         if q:
-            sql += " AND (visitor_name LIKE :q OR entity_type LIKE :q OR needs LIKE :q OR id LIKE :q)"
+            sql += " AND (visitor_name LIKE :q OR entity_type LIKE :q OR needs LIKE :q OR id LIKE :q OR id_hash=:qh)"
             params["q"] = f"%{q}%"
+            params["qh"] = q_hash or ""
         if status:
             sql += " AND status=:status"
             params["status"] = status
         sql += " ORDER BY created_at DESC LIMIT :limit"
         rows = self._run(lambda db: db.execute(text(sql), params).mappings().all())
-        out = []
-        for r in rows:
-            d = dict(r)
-            for k in ("needs", "checklist", "notes"):
-                d[k] = json.loads(d[k])
-            out.append(d)
-        return out
+        return [self._case_row(r) for r in rows]
 
     def delete_case(self, case_id: str) -> bool:
         return bool(self._run(lambda db: db.execute(text("DELETE FROM cases WHERE id=:i"), {"i": case_id}).rowcount))
+
+    # --- retention ------------------------------------------------------------------------------------
+    def purge(self, days: int) -> dict[str, int]:
+        """Delete what is older than `days`: sessions (with their turns) and feedback untouched since then, and
+        closed or finished counter cases. Returns the rows deleted per table."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+
+        def tx(db):
+            p = {"c": cutoff}
+            old = "SELECT id FROM sessions WHERE updated_at < :c"
+            turns = db.execute(text(f"DELETE FROM turns WHERE session_id IN ({old})"), p).rowcount
+            sessions = db.execute(text("DELETE FROM sessions WHERE updated_at < :c"), p).rowcount
+            feedback = db.execute(text("DELETE FROM feedback WHERE created_at < :c"), p).rowcount
+            cases = db.execute(text("DELETE FROM cases WHERE updated_at < :c AND status IN ('done', 'closed')"),
+                               p).rowcount
+            return {"sessions": sessions, "turns": turns, "feedback": feedback, "cases": cases}
+
+        return self._run(tx)

@@ -68,11 +68,15 @@ def over_http(url: str) -> Ask:
     import httpx
 
     client = httpx.Client(base_url=url.rstrip("/"), timeout=120)
+    tokens: dict[str, str] = {}  # session id -> the secret the server returned when it created it
 
     def ask(q, sid):
-        r = client.post("/api/chat", json={"message": q, "session_id": sid})
+        r = client.post("/api/chat", json={"message": q, "session_id": sid, "session_token": tokens.get(sid)})
         r.raise_for_status()
-        return r.json()
+        body = r.json()
+        if body.get("session_token"):
+            tokens[body["session_id"]] = body["session_token"]
+        return body
 
     return ask
 

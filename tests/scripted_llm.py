@@ -1,5 +1,7 @@
 """A small OpenAI-compatible server on 127.0.0.1 that replays scripted responses, so the real ChatOpenAI HTTP path
-is exercised without any LLM. Each request takes the next step of the script."""
+is exercised without any LLM. Either each request takes the next step of the script (`script`), or the reply is
+chosen per request (`per_turn`): the Nth model call after the latest user message gets step N, so an agent run and
+its retry both replay the same behaviour, whichever process calls."""
 from __future__ import annotations
 
 import asyncio
@@ -19,6 +21,7 @@ class ScriptedLLM:
     def __init__(self):
         self.steps: list[dict] = []
         self.requests: list[dict] = []
+        self.turn_steps: list[dict] | None = None
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         app = FastAPI()
@@ -27,7 +30,7 @@ class ScriptedLLM:
         async def completions(request: Request):
             body = await request.json()
             self.requests.append(body)
-            step = self.steps.pop(0) if self.steps else {"content": "（脚本已用完）"}
+            step = self.choose(body)
             if "sleep" in step:
                 await asyncio.sleep(step["sleep"])
             if "status" in step:
@@ -58,8 +61,23 @@ class ScriptedLLM:
         return self
 
     def script(self, *steps: dict) -> None:
+        self.turn_steps = None
         self.steps = list(steps)
         self.requests.clear()
+
+    def per_turn(self, *steps: dict) -> None:
+        """Reply to each request by its position in the agent run (the last step repeats)."""
+        self.steps = []
+        self.turn_steps = list(steps)
+        self.requests.clear()
+
+    def choose(self, body: dict) -> dict:
+        if self.turn_steps is None:
+            return self.steps.pop(0) if self.steps else {"content": "（脚本已用完）"}
+        msgs = body.get("messages", [])
+        last_user = max((i for i, m in enumerate(msgs) if m.get("role") == "user"), default=-1)
+        n = sum(1 for m in msgs[last_user + 1:] if m.get("role") == "assistant")
+        return self.turn_steps[min(n, len(self.turn_steps) - 1)]
 
     def stop(self) -> None:
         self.server.should_exit = True

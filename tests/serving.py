@@ -20,11 +20,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, db_url: str | None = None, workers: int = 1, env: dict | None = None):
+    def __init__(self, data_dir: Path, db_url: str | None = None, workers: int = 1, env: dict | None = None,
+                 log_level: str = "warning"):
         self.data_dir = data_dir
         self.db_url = db_url or f"sqlite:///{data_dir / 'server.sqlite3'}"
         self.workers = workers
         self.extra_env = env or {}
+        self.log_level = log_level
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -34,7 +36,7 @@ class Server:
         env = {**os.environ, "OPC_DATA_DIR": str(self.data_dir), "OPC_DATABASE_URL": self.db_url,
                "OPC_STAFF_TOKEN": os.environ.get("OPC_STAFF_TOKEN", "test-staff-token"), **self.extra_env}
         cmd = [sys.executable, "-m", "uvicorn", "assistant.api.server:app", "--host", "127.0.0.1",
-               "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning"]
+               "--port", str(self.port), "--workers", str(self.workers), "--log-level", self.log_level]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -28,12 +28,13 @@ def agent_service(llm, service, tmp_path):
 
 def test_tool_call_then_grounded_answer(llm, agent_service):
     llm.script({"tool_calls": [{"name": "compute_voucher_subsidy", "arguments": {"annual_spend": [500000, 800000]}}]},
-               {"content": "按第一条，两年算力券合计可得100万元（已达累计上限100万元）。本政策为征求意见稿。"})
+               {"content": "按第一条，算力券合计可得{{compute_voucher_subsidy.amount}}"
+                           "（累计最高{{cite:measures/第一条#100万元}}）。本政策为征求意见稿。"})
     ans = agent_service.chat("算力券第一年50万，第二年80万能拿多少")
     assert ans.engine == "llm"
     assert ans.tool_calls[0].name == "compute_voucher_subsidy" and ans.tool_calls[0].result["amount"] == 1000000
-    assert [c.section for c in ans.citations] == ["第一条"]
-    assert "100万元" in ans.answer
+    assert {c.section for c in ans.citations} == {"第一条"}
+    assert ans.answer.startswith("按第一条，算力券合计可得100万元（累计最高100万元）")
     first = llm.requests[0]
     assert any(t["function"]["name"] == "search_policy" for t in first["tools"])
     assert "征求意见稿" in first["messages"][0]["content"]
@@ -81,11 +82,12 @@ def test_refusals_never_go_to_the_llm(llm, agent_service):
 
 
 def test_profile_from_the_rules_engine_reaches_the_agent(llm, agent_service):
-    llm.script({"content": "好的"}, {"tool_calls": [{"name": "compute_living_subsidy", "arguments": {"degree": "硕士", "age": 28}}]},
-               {"content": "您每月可领2,000元生活补贴（第九条），36个月合计72,000元。"})
+    llm.per_turn({"tool_calls": [{"name": "compute_living_subsidy", "arguments": {"degree": "硕士", "age": 28}}]},
+                 {"content": "您每月可领{{compute_living_subsidy.breakdown.0.amount}}生活补贴（第九条），"
+                             "{{compute_living_subsidy.caps.0.value}}合计{{compute_living_subsidy.amount}}。"})
     first = agent_service.chat("我今年28岁，全日制硕士")
     ans = agent_service.chat("我每个月能拿多少生活补贴？", first.session_id)
-    assert ans.engine == "llm" and "2,000元" in ans.answer
+    assert ans.engine == "llm" and "每月可领2,000元生活补贴（第九条），36个月合计72,000元" in ans.answer
     sent = " ".join(str(m.get("content")) for m in llm.requests[-2]["messages"])
     assert "硕士" in sent and "28" in sent
 

@@ -25,11 +25,12 @@ def test_chat_returns_the_contract(server):
 
 def test_session_continues_and_is_readable(server):
     a = post(server, "/api/chat", {"message": "算力券第一年30万，第二年20万能拿多少"}).json()
-    b = post(server, "/api/chat", {"message": "第三年40万", "session_id": a["session_id"]}).json()
-    assert b["tool_calls"][0]["result"]["amount"] == 640000
-    s = httpx.get(f"{server.url}/api/sessions/{a['session_id']}").json()
+    owner = {"X-Session-Token": a["session_token"]}
+    b = post(server, "/api/chat", {"message": "第三年40万", "session_id": a["session_id"]}, headers=owner).json()
+    assert b["tool_calls"][0]["result"]["amount"] == 640000 and b["session_token"] is None
+    s = httpx.get(f"{server.url}/api/sessions/{a['session_id']}", headers=owner).json()
     assert [t["question"] for t in s["turns"]] == ["算力券第一年30万，第二年20万能拿多少", "第三年40万"]
-    assert httpx.get(f"{server.url}/api/sessions/s-doesnotexist").status_code == 404
+    assert httpx.get(f"{server.url}/api/sessions/s-doesnotexist", headers=owner).status_code == 404
 
 
 def test_search_endpoint(server):
@@ -137,10 +138,12 @@ def test_staff_endpoints_need_the_token(server, staff_headers):
 
 def test_feedback_is_stored_and_exported(server, staff_headers):
     a = post(server, "/api/chat", {"message": "算力券怎么补"}).json()
+    owner = {"X-Session-Token": a["session_token"]}
     r = post(server, "/api/feedback", {"session_id": a["session_id"], "turn_id": a["turn_id"], "helpful": False,
-                                       "comment": "想知道找哪个部门"})
+                                       "comment": "想知道找哪个部门"}, headers=owner)
     assert r.status_code == 201
-    assert post(server, "/api/feedback", {"session_id": a["session_id"], "turn_id": "t-nope", "helpful": True}).status_code == 422
+    assert post(server, "/api/feedback", {"session_id": a["session_id"], "turn_id": "t-nope", "helpful": True},
+                headers=owner).status_code == 422
     rows = httpx.get(server.url + "/api/admin/feedback", headers=staff_headers).json()["feedback"]
     assert any(x["turn_id"] == a["turn_id"] and x["helpful"] is False for x in rows)
     csv = httpx.get(server.url + "/api/admin/feedback?format=csv", headers=staff_headers).text
@@ -166,16 +169,18 @@ def test_twenty_concurrent_sessions_ten_turns_lose_no_turn(server):
 
     def run_session(n):
         with httpx.Client(base_url=server.url, timeout=60) as c:
-            sid = f"load-{n:02d}"
+            sid = token = None
             for q in questions:
-                r = c.post("/api/chat", json={"message": q, "session_id": sid})
+                r = c.post("/api/chat", json={"message": q, "session_id": sid, "session_token": token})
                 assert r.status_code == 200, r.text
-            return sid
+                sid, token = r.json()["session_id"], r.json()["session_token"] or token
+            return sid, token
 
     with ThreadPoolExecutor(20) as pool:
         sids = list(pool.map(run_session, range(20)))
-    for sid in sids:
-        turns = httpx.get(f"{server.url}/api/sessions/{sid}").json()["turns"]
+    assert len({sid for sid, _ in sids}) == 20
+    for sid, token in sids:
+        turns = httpx.get(f"{server.url}/api/sessions/{sid}", headers={"X-Session-Token": token}).json()["turns"]
         assert [t["question"] for t in turns] == questions
         assert [t["idx"] for t in turns] == list(range(1, 11))
 
@@ -192,8 +197,10 @@ def test_sessions_survive_a_server_restart(service, tmp_path):
         first.stop()
     second = Server(_DATA, db_url=db).start()
     try:
-        b = post(second, "/api/chat", {"message": "我每个月能拿多少生活补贴？", "session_id": a["session_id"]}).json()
+        owner = {"X-Session-Token": a["session_token"]}
+        b = post(second, "/api/chat", {"message": "我每个月能拿多少生活补贴？", "session_id": a["session_id"]},
+                 headers=owner).json()
         assert b["tool_calls"][0]["result"]["breakdown"][0]["amount"] == 3000
-        assert len(httpx.get(f"{second.url}/api/sessions/{a['session_id']}").json()["turns"]) == 2
+        assert len(httpx.get(f"{second.url}/api/sessions/{a['session_id']}", headers=owner).json()["turns"]) == 2
     finally:
         second.stop()

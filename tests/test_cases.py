@@ -1,7 +1,9 @@
 """One-window counter cases over the API: lifecycle with the token, masking, printable HTML and PDF."""
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from pypdf import PdfReader
 
 from tools.checklists import build_checklist, detect_entity
@@ -73,3 +75,50 @@ def test_phone_is_masked_in_the_server_log(server, staff_headers):
     httpx.post(server.url + "/api/cases", json={"visitor_name": "李四", "phone": "13900001111",
                                                "entity_type": "individual"}, headers=staff_headers)
     assert "13900001111" not in server.log.read_text(errors="ignore")
+
+
+@pytest.fixture(scope="module")
+def pg_server(service, tmp_path_factory):
+    """The app on a real PostgreSQL (the SQLite case uses the suite's server)."""
+    from tests.pg import Postgres
+    from tests.serving import Server
+    from tests.conftest import _DATA
+
+    reason = Postgres.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    pg = Postgres().init().start()
+    srv = Server(_DATA, db_url=pg.url).start()
+    yield srv
+    srv.stop()
+    pg.destroy()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_concurrent_staff_keep_every_note_and_tick(backend, request, staff_headers):
+    """Eight clients add notes and tick items on one case at once: every acknowledged change is stored."""
+    srv = request.getfixturevalue("server" if backend == "sqlite" else "pg_server")
+    base = srv.url + "/api/cases"
+    case = httpx.post(base, json={"visitor_name": "并发", "entity_type": "llc_single"}, headers=staff_headers).json()
+    keys = [i["key"] for i in case["checklist"]]
+
+    def work(n):
+        acked_notes, acked_ticks = [], []
+        with httpx.Client(timeout=60, headers=staff_headers) as c:
+            for i in range(12):
+                note = f"客户{n}-备注{i}"
+                if c.patch(f"{base}/{case['id']}", json={"note": note}).status_code == 200:
+                    acked_notes.append(note)
+            for key in keys[n::8]:
+                if c.patch(f"{base}/{case['id']}", json={"tick": {key: True}}).status_code == 200:
+                    acked_ticks.append(key)
+        return acked_notes, acked_ticks
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(8)))
+    notes = [x for r in results for x in r[0]]
+    ticks = [x for r in results for x in r[1]]
+    assert len(notes) == 96 and sorted(ticks) == sorted(keys)
+    stored = httpx.get(f"{base}/{case['id']}", headers=staff_headers).json()
+    assert sorted(n["text"] for n in stored["notes"]) == sorted(notes)
+    assert sorted(i["key"] for i in stored["checklist"] if i["done"]) == sorted(keys)

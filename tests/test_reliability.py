@@ -73,20 +73,21 @@ def test_locked_sqlite_answers_503_then_recovers(service, tmp_path):
     settings = Settings(data_dir=_DATA, database_url=f"sqlite:///{db}", staff_token="t", db_busy_timeout_s=0.5)
     svc = AssistantService(settings)
     svc._index, svc._searcher, svc._engine = service._index, service._searcher, service._engine
-    with TestClient(create_app(settings, svc, with_ui=False, warm=False)) as client:
+    with TestClient(create_app(settings, svc, with_ui=False, warm=False), base_url="http://127.0.0.1") as client:
         first = client.post("/api/chat", json={"message": "你好"})
         assert first.status_code == 200
+        sid, owner = first.json()["session_id"], {"X-Session-Token": first.json()["session_token"]}
         locker = sqlite3.connect(db, isolation_level=None, timeout=1)
         locker.execute("BEGIN EXCLUSIVE")
         try:
-            locked = client.post("/api/chat", json={"message": "你好", "session_id": first.json()["session_id"]})
+            locked = client.post("/api/chat", json={"message": "你好", "session_id": sid}, headers=owner)
             assert locked.status_code == 503 and locked.json()["error"]["code"] == "database_unavailable"
         finally:
             locker.execute("ROLLBACK")
             locker.close()
-        again = client.post("/api/chat", json={"message": "你好", "session_id": first.json()["session_id"]})
+        again = client.post("/api/chat", json={"message": "你好", "session_id": sid}, headers=owner)
         assert again.status_code == 200
-        assert len(client.get(f"/api/sessions/{first.json()['session_id']}").json()["turns"]) == 2
+        assert len(client.get(f"/api/sessions/{sid}", headers=owner).json()["turns"]) == 2
 
 
 def test_deleted_index_is_rebuilt_at_start(service, tmp_path):
@@ -109,19 +110,21 @@ def test_sigkill_during_writes_loses_no_answered_turn(service, tmp_path):
     db = data / "kill.sqlite3"
     srv = Server(data, db_url=f"sqlite:///{db}").start()
     answered: list[tuple[str, str]] = []
+    tokens: dict[str, str] = {}
     stop = threading.Event()
 
     def client(n):
         with httpx.Client(base_url=srv.url, timeout=30) as c:
-            i = 0
+            i, sid, token = 0, None, None
             while not stop.is_set():
-                sid = f"kill-{n}"
                 q = f"算力券第一年{10 + i}万能拿多少"
                 try:
-                    r = c.post("/api/chat", json={"message": q, "session_id": sid})
+                    r = c.post("/api/chat", json={"message": q, "session_id": sid, "session_token": token})
                 except httpx.HTTPError:
                     return
                 if r.status_code == 200:
+                    sid, token = r.json()["session_id"], r.json()["session_token"] or token
+                    tokens[sid] = token
                     answered.append((sid, q))
                 i += 1
 
@@ -142,7 +145,7 @@ def test_sigkill_during_writes_loses_no_answered_turn(service, tmp_path):
     restarted = Server(data, db_url=f"sqlite:///{db}").start()
     try:
         sid = answered[0][0]
-        turns = httpx.get(f"{restarted.url}/api/sessions/{sid}").json()["turns"]
+        turns = httpx.get(f"{restarted.url}/api/sessions/{sid}", headers={"X-Session-Token": tokens[sid]}).json()["turns"]
         assert [t["idx"] for t in turns] == list(range(1, len(turns) + 1))
     finally:
         restarted.stop()
@@ -154,11 +157,15 @@ def test_soak_many_sessions(server):
 
     def run(n):
         with httpx.Client(base_url=server.url, timeout=60) as c:
+            sid = token = None
             for i in range(50):
-                assert c.post("/api/chat", json={"message": "算力券第一年50万能拿多少", "session_id": f"soak-{n}"}).status_code == 200
-        return n
+                r = c.post("/api/chat", json={"message": "算力券第一年50万能拿多少", "session_id": sid,
+                                              "session_token": token})
+                assert r.status_code == 200
+                sid, token = r.json()["session_id"], r.json()["session_token"] or token
+        return sid, token
 
     with ThreadPoolExecutor(32) as pool:
-        list(pool.map(run, range(64)))
-    for n in range(64):
-        assert len(httpx.get(f"{server.url}/api/sessions/soak-{n}").json()["turns"]) == 50
+        owned = list(pool.map(run, range(64)))
+    for sid, token in owned:
+        assert len(httpx.get(f"{server.url}/api/sessions/{sid}", headers={"X-Session-Token": token}).json()["turns"]) == 50

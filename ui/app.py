@@ -1,8 +1,13 @@
 """Gradio pages mounted into the FastAPI app. They call the same service layer as the API."""
 from __future__ import annotations
 
+import hmac
 import html
+import logging
 import os
+import secrets
+import threading
+import time
 from urllib.parse import quote
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -10,8 +15,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from assistant.api.deps import print_link  # noqa: E402
 from assistant.cases import STATUS_LABEL, public_view  # noqa: E402
-from assistant.service import AssistantService, InvalidInput  # noqa: E402
+from assistant.service import AssistantService, InvalidInput, SessionDenied  # noqa: E402
+from assistant.store import StoreUnavailable  # noqa: E402
 from tools.checklists import checklist_book  # noqa: E402
 from tools.money import yuan  # noqa: E402
 from tools.registry import run_tool  # noqa: E402
@@ -27,6 +34,54 @@ CSS = """
 .cite details{margin:2px 0}
 @media (max-width: 640px){ .gradio-container{padding:4px !important} }
 """
+
+
+log = logging.getLogger("opc.ui")
+
+
+class StaffLogins:
+    """Staff logins of the web UI: each is a random id that expires (it is not the Gradio session hash, which
+    travels in URLs). The token is compared in constant time; after repeated failures a client must wait before
+    its next try (refused without checking, so no worker is held), and each failure is logged."""
+
+    FREE_TRIES, WINDOW_S, MAX_WAIT_S = 3, 900, 60
+
+    def __init__(self, token_getter, hours: float):
+        self.token_getter, self.ttl = token_getter, hours * 3600
+        self._sessions: dict[str, float] = {}
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, client: str, now: float) -> int:
+        fails = [t for t in self._failures.get(client, []) if now - t < self.WINDOW_S]
+        if len(fails) < self.FREE_TRIES:
+            return 0
+        wait = min(2 ** (len(fails) - self.FREE_TRIES), self.MAX_WAIT_S)
+        return max(0, int(fails[-1] + wait - now + 0.999))
+
+    def login(self, given: str | None, client: str) -> tuple[str | None, str]:
+        """(login id or None, message for the page)."""
+        now = time.time()
+        with self._lock:
+            wait = self.wait_s(client, now)
+            if wait:
+                log.warning("staff UI login refused for %s: too many failures, retry in %ds", client, wait)
+                return None, f"尝试次数过多，请 {wait} 秒后再试。"
+            if given and hmac.compare_digest(given.encode(), self.token_getter().encode()):
+                self._failures.pop(client, None)
+                self._sessions = {k: v for k, v in self._sessions.items() if v > now}
+                sid = secrets.token_urlsafe(24)
+                self._sessions[sid] = now + self.ttl
+                return sid, f"已登录（{self.ttl / 3600:g} 小时内有效）。"
+            fails = [t for t in self._failures.get(client, []) if now - t < self.WINDOW_S] + [now]
+            if len(self._failures) > 10000:  # bounded memory under a spray of clients
+                self._failures.clear()
+            self._failures[client] = fails[-20:]
+        log.warning("staff UI login failed from %s (%d failures in %d min)", client, len(fails), self.WINDOW_S // 60)
+        return None, "令牌不正确。"
+
+    def valid(self, sid: str | None) -> bool:
+        return bool(sid) and self._sessions.get(sid, 0) > time.time()
 
 
 def article_link(doc: str, section: str) -> str:
@@ -45,7 +100,7 @@ def render_answer(ans) -> str:
     return out
 
 
-def build_ui(service: AssistantService, staff_token_getter) -> gr.Blocks:
+def build_ui(service: AssistantService, logins: StaffLogins) -> gr.Blocks:
     with gr.Blocks(title="盐城OPC创业助手") as demo:
         gr.Markdown("# 盐城人工智能OPC创业助手")
         gr.HTML(DRAFT_BANNER)
@@ -53,7 +108,7 @@ def build_ui(service: AssistantService, staff_token_getter) -> gr.Blocks:
             _chat_tab(service)
             _calculator_tab()
             _knowledge_tab(service)
-            _staff_tab(service, staff_token_getter)
+            _staff_tab(service, logins)
     return demo
 
 
@@ -79,7 +134,7 @@ def _chat_tab(service: AssistantService) -> None:
                 return
             history.append({"role": "user", "content": message})
             try:
-                ans = service.chat(message, sid)
+                ans = service.chat(message, sid, degrade=True)  # a database outage still gets the policy answer
             except InvalidInput as exc:
                 history.append({"role": "assistant", "content": f"⚠️ {exc.message}"})
                 yield history, sid, tids, "", [], *[gr.update(visible=False)] * 3
@@ -125,7 +180,10 @@ def _chat_tab(service: AssistantService) -> None:
             answer_no = (n + 1) // 2 - 1
             turn = tids[answer_no] if 0 <= answer_no < len(tids) else None
             helpful = data.liked is True or data.liked in ("有用", "Like")
-            service.feedback(sid, turn, helpful, None if isinstance(data.liked, bool) else str(data.liked))
+            try:
+                service.feedback(sid, turn, helpful, None if isinstance(data.liked, bool) else str(data.liked))
+            except (InvalidInput, SessionDenied, StoreUnavailable) as exc:  # unstored answer or database down: nothing to rate
+                log.warning("feedback not stored: %s", exc)
 
         chatbot.like(on_like, [session, turn_ids], None)
 
@@ -214,10 +272,11 @@ def _knowledge_tab(service: AssistantService) -> None:
         doc.change(show, doc, body)
 
 
-def _staff_tab(service: AssistantService, staff_token_getter) -> None:
+def _staff_tab(service: AssistantService, logins: StaffLogins) -> None:
     names = {e.id: e.name for e in checklist_book().entity_types}
     with gr.Tab("窗口办件（工作人员）", id="staff"):
-        authed = gr.State(False)
+        login_id = gr.State(None)  # a StaffLogins id; every staff function checks it is still valid
+        loaded = gr.State(None)  # the ticks as loaded, so saving sends only what this page changed
         with gr.Row():
             token = gr.Textbox(label="工作人员令牌", type="password", scale=4, elem_id="staff-token")
             login = gr.Button("登录", scale=1, elem_id="staff-login")
@@ -232,7 +291,7 @@ def _staff_tab(service: AssistantService, staff_token_getter) -> None:
             create = gr.Button("生成清单并建档", variant="primary", elem_id="case-create")
             gr.Markdown("### 办件")
             with gr.Row():
-                search_q = gr.Textbox(label="搜索（姓名、编号、类型）", scale=4)
+                search_q = gr.Textbox(label="搜索（姓名、编号、类型、证件号）", scale=4)
                 refresh = gr.Button("刷新列表", scale=1)
             cases_table = gr.Dataframe(headers=["编号", "办事人", "电话", "类型", "状态", "进度"], interactive=False,
                                        elem_id="case-list")
@@ -245,69 +304,82 @@ def _staff_tab(service: AssistantService, staff_token_getter) -> None:
             links = gr.Markdown(elem_id="case-links")
             delete = gr.Button("删除办件", variant="stop")
 
-        def do_login(tok):
-            ok = bool(tok) and tok == staff_token_getter()
-            return ok, gr.update(visible=ok), ("已登录。" if ok else "令牌不正确。")
+        def do_login(tok, request: gr.Request):
+            client = request.client.host if request and request.client else "unknown"
+            sid, message = logins.login(tok, client)
+            return sid, gr.update(visible=bool(sid)), message, ""
 
-        def listing(ok, q=None):
-            if not ok:
+        def listing(sess, q=None):
+            if not logins.valid(sess):
                 return pd.DataFrame()
             rows = [[c["id"], c["visitor_name"], c["phone"] or "", names[c["entity_type"]], c["status_label"],
                      f"{c['progress']['done']}/{c['progress']['total']}"]
                     for c in (public_view(x) for x in service.list_cases(q or None))]
             return pd.DataFrame(rows, columns=["编号", "办事人", "电话", "类型", "状态", "进度"])
 
-        def load(ok, cid):
-            case = service.get_case(cid) if ok and cid else None
+        def load(sess, cid):
+            case = service.get_case(cid) if logins.valid(sess) and cid else None
             if not case:
-                return gr.update(choices=[], value=[]), gr.update(value=None), "没有找到这个办件。" if cid else ""
+                return (gr.update(choices=[], value=[]), gr.update(value=None),
+                        ("没有找到这个办件。" if logins.valid(sess) else "请先登录（登录 8 小时后需重新登录）。") if cid else "",
+                        None)
             choices = [(f"{i['step_title']}｜{i['text']}", i["key"]) for i in case["checklist"]]
             done = [i["key"] for i in case["checklist"] if i["done"]]
             notes = "\n".join(f"- {n['text']}" for n in case["notes"])
+            token = logins.token_getter()
             return (gr.update(choices=choices, value=done), gr.update(value=case["status"]),
-                    f"[打印清单（HTML）](/api/cases/{cid}/summary.html)　[PDF](/api/cases/{cid}/summary.pdf)"
-                    f"（需令牌；也可在此页直接打印）\n\n{notes}")
+                    f"[打印清单（HTML）]({print_link(token, cid)})　[PDF]({print_link(token, cid, 'pdf')})"
+                    f"（链接 1 小时内有效）\n\n{notes}", done)
 
-        def do_create(ok, n, p, t):
-            if not ok:
+        def do_create(sess, n, p, t):
+            if not logins.valid(sess):
                 return "请先登录。", "", pd.DataFrame()
             if not (n or "").strip():
-                return "请填写办事人姓名。", "", listing(ok)
+                return "请填写办事人姓名。", "", listing(sess)
             try:
                 case = service.create_case(n, t or "llc_single", ["registration", "seal", "bank", "tax", "social",
                                                                  "housing_fund"], (p or "").strip() or None)
             except Exception as exc:  # invalid phone and the like
-                return f"输入有误：{exc}", "", listing(ok)
-            return f"已建档：{case['id']}（{len(case['checklist'])} 项材料）", case["id"], listing(ok)
+                return f"输入有误：{exc}", "", listing(sess)
+            return f"已建档：{case['id']}（{len(case['checklist'])} 项材料）", case["id"], listing(sess)
 
-        def do_save(ok, cid, checked, n, st):
-            case = service.get_case(cid) if ok and cid else None
+        def do_save(sess, cid, checked, n, st, was):
+            case = service.get_case(cid) if logins.valid(sess) and cid else None
             if not case:
-                return "没有找到这个办件。"
-            tick = {i["key"]: i["key"] in (checked or []) for i in case["checklist"]}
-            service.update_case(cid, tick=tick, note=(n or "").strip() or None, status=st or None)
+                return "没有找到这个办件。" if logins.valid(sess) else "请先登录。"
+            checked = set(checked or [])
+            before = set(was) if was is not None else {i["key"] for i in case["checklist"] if i["done"]}
+            # only this page's changes: a colleague's ticks made meanwhile are kept
+            tick = {k: True for k in checked - before} | {k: False for k in before - checked}
+            service.update_case(cid, tick=tick or None, note=(n or "").strip() or None, status=st or None)
             return "已保存。"
 
-        def do_delete(ok, cid):
-            if ok and cid and service.delete_case(cid):
-                return f"已删除 {cid}。", "", listing(ok)
-            return "没有找到这个办件。", cid, listing(ok)
+        def do_delete(sess, cid):
+            if logins.valid(sess) and cid and service.delete_case(cid):
+                return f"已删除 {cid}。", "", listing(sess)
+            return "没有找到这个办件。", cid, listing(sess)
 
-        login.click(do_login, token, [authed, panel, status_msg]).then(listing, authed, cases_table)
-        create.click(do_create, [authed, name, phone, etype], [status_msg, case_id, cases_table]).then(
-            load, [authed, case_id], [items, case_status, links])
-        refresh.click(listing, [authed, search_q], cases_table)
-        search_q.submit(listing, [authed, search_q], cases_table)
-        case_id.submit(load, [authed, case_id], [items, case_status, links])
+        shown = [items, case_status, links, loaded]
+        login.click(do_login, token, [login_id, panel, status_msg, token]).then(listing, login_id, cases_table)
+        create.click(do_create, [login_id, name, phone, etype], [status_msg, case_id, cases_table]).then(
+            load, [login_id, case_id], shown)
+        refresh.click(listing, [login_id, search_q], cases_table)
+        search_q.submit(listing, [login_id, search_q], cases_table)
+        case_id.submit(load, [login_id, case_id], shown)
+
         def pick(evt: gr.SelectData):
             return evt.row_value[0] if evt.row_value else ""
 
-        cases_table.select(pick, None, case_id).then(load, [authed, case_id], [items, case_status, links])
-        save.click(do_save, [authed, case_id, items, note, case_status], status_msg).then(
-            load, [authed, case_id], [items, case_status, links]).then(listing, authed, cases_table)
-        delete.click(do_delete, [authed, case_id], [status_msg, case_id, cases_table])
+        cases_table.select(pick, None, case_id).then(load, [login_id, case_id], shown)
+        save.click(do_save, [login_id, case_id, items, note, case_status, loaded], status_msg).then(
+            load, [login_id, case_id], shown).then(listing, login_id, cases_table)
+        delete.click(do_delete, [login_id, case_id], [status_msg, case_id, cases_table])
 
 
 def mount_ui(app, service: AssistantService) -> None:
-    demo = build_ui(service, lambda: app.state.staff_token)
-    gr.mount_gradio_app(app, demo, path="/ui", css=CSS, footer_links=[])
+    """Errors show a generic message, never exception text; uploads are capped (the UI takes none, and the API
+    layer refuses the upload route)."""
+    logins = StaffLogins(lambda: app.state.staff_token, service.settings.staff_ui_session_hours)
+    app.state.staff_logins = logins
+    demo = build_ui(service, logins)
+    gr.mount_gradio_app(app, demo, path="/ui", css=CSS, footer_links=[], show_error=False, max_file_size="1mb")

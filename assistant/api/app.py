@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from assistant.api import errors
 from assistant.api.deps import staff_token
+from assistant.api.guards import Guard
 from assistant.api.metrics import Metrics
 from assistant.api.routers import admin, cases, chat, health, openai_compat, policies, search, sessions, tools
 from assistant.config import Settings, get_settings
+from assistant.privacy import install_log_redaction
 from assistant.service import AssistantService
 
 log = logging.getLogger("opc.api")
@@ -21,6 +24,17 @@ log = logging.getLogger("opc.api")
 DESCRIPTION = """盐城人工智能OPC创业助手 API。所有回答返回统一对象：answer、citations（条款与原文）、tool_calls（计算过程）、
 refused（文件未涉及）、intent、follow_up、engine、latency_ms。错误统一为 {"error": {"code", "message"}}。
 本政策为征求意见稿，金额以正式印发版本为准。"""
+
+
+LOOPBACK = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """Host names the app answers to (DNS rebinding): the configured list, else loopback names when bound to
+    loopback, else any (a public deployment sets OPC_ALLOWED_HOSTS)."""
+    if settings.allowed_hosts:
+        return [h.strip() for h in settings.allowed_hosts.split(",") if h.strip()]
+    return LOOPBACK if settings.host in LOOPBACK else ["*"]
 
 
 def create_app(settings: Settings | None = None, service: AssistantService | None = None, with_ui: bool = True,
@@ -41,14 +55,12 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     app = FastAPI(title="OPC Assistant 盐城OPC创业助手", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.service = service
     app.state.metrics = Metrics()
+    install_log_redaction()
     app.state.staff_token, app.state.staff_token_generated = staff_token(settings)
     errors.install(app)
 
     @app.middleware("http")
-    async def limits_and_metrics(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return errors.error(422, "body_too_large", f"请求体过大（上限 {settings.max_body_bytes} 字节）。")
+    async def metrics(request: Request, call_next):
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:12]
         t0 = time.perf_counter()
         response = await call_next(request)
@@ -61,6 +73,9 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
 
     for r in (health, chat, search, tools, sessions, openai_compat, cases, admin, policies):
         app.include_router(r.router)
+    app.include_router(cases.printouts)
+    app.add_middleware(Guard, settings=settings)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
 
     app.mount("/mcp", mcp_app)  # the same tools over MCP streamable HTTP
 

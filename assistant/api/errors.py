@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api.deps import Unauthorized
-from assistant.service import InvalidInput
+from assistant.service import InvalidInput, SessionDenied
 from assistant.store import StoreUnavailable
 
 log = logging.getLogger("opc.api")
@@ -42,6 +42,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: InvalidInput):
         return error(422, exc.code, exc.message)
+
+    @app.exception_handler(SessionDenied)
+    async def _session(request: Request, exc: SessionDenied):
+        return error(exc.status, exc.code, exc.message)
 
     @app.exception_handler(Unauthorized)
     async def _unauth(request: Request, exc: Unauthorized):

@@ -5,16 +5,26 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.contract import Answer
+
+SESSION_TOKEN_DOC = "新建会话时返回的会话密钥；继续或读取会话时必须提供（也可放在请求头 X-Session-Token）"
+
 
 class ChatRequest(BaseModel):
     model_config = {"extra": "forbid"}
     message: str = Field(..., description="用户的问题", examples=["硕士来盐城创业每月生活补贴多少？"])
-    session_id: str | None = Field(None, description="会话ID；为空时新建", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    session_id: str | None = Field(None, description="会话ID（服务器生成）；为空时新建", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    session_token: str | None = Field(None, description=SESSION_TOKEN_DOC, max_length=128)
+
+
+class ChatAnswer(Answer):
+    session_token: str | None = Field(None, description="仅在新建会话时返回一次：继续、读取、评价这个会话都要带上它")
 
 
 class FeedbackRequest(BaseModel):
     model_config = {"extra": "forbid"}
     session_id: str = Field(..., pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    session_token: str | None = Field(None, description=SESSION_TOKEN_DOC, max_length=128)
     turn_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     helpful: bool
     comment: str | None = Field(None, max_length=2000)

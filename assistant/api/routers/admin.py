@@ -12,6 +12,14 @@ from assistant.api.deps import get_service, require_staff
 from assistant.contract import ErrorResponse
 from assistant.service import AssistantService
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A cell a spreadsheet would run as a formula (=HYPERLINK(...)) is written as text, with a leading quote."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 router = APIRouter(prefix="/api/admin", tags=["管理（需令牌）"], dependencies=[Depends(require_staff)],
                    responses={401: {"model": ErrorResponse}})
 
@@ -31,5 +39,5 @@ async def export_feedback(format: str = Query("json", pattern="^(json|csv)$"),
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=["id", "session_id", "turn_id", "helpful", "comment", "created_at"])
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8")

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from assistant.api.deps import get_service, require_staff
+from assistant.api.deps import get_service, require_staff, require_staff_or_link
 from assistant.api.errors import error
 from assistant.api.schemas import CaseCreate, CaseUpdate
 from assistant.cases import public_view, summary_html, summary_pdf
@@ -14,6 +14,10 @@ from assistant.service import AssistantService
 
 router = APIRouter(prefix="/api/cases", tags=["窗口办件（需令牌）"], dependencies=[Depends(require_staff)],
                    responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
+# Printouts also open from a signed, expiring link (the staff page's 打印 links, which a browser follows without
+# a Bearer header).
+printouts = APIRouter(prefix="/api/cases", tags=["窗口办件（需令牌）"], dependencies=[Depends(require_staff_or_link)],
+                      responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
 CASE_ID = Path(..., pattern=r"^c-[0-9a-f]{12}$")
 
 
@@ -43,6 +47,7 @@ async def get(case_id: str = CASE_ID, service: AssistantService = Depends(get_se
 
 @router.patch("/{case_id}", summary="勾选材料、添加备注、修改状态")
 async def update(body: CaseUpdate, case_id: str = CASE_ID, service: AssistantService = Depends(get_service)):
+    """Each change applies to the case as stored, in one transaction: concurrent edits all take effect."""
     case = await run_in_threadpool(service.update_case, case_id, body.tick, body.note, body.status)
     return public_view(case, masked=False) if case else _missing()
 
@@ -53,13 +58,13 @@ async def delete(case_id: str = CASE_ID, service: AssistantService = Depends(get
     return Response(status_code=204) if ok else _missing()
 
 
-@router.get("/{case_id}/summary.html", response_class=HTMLResponse, summary="给办事人的可打印清单（HTML）")
+@printouts.get("/{case_id}/summary.html", response_class=HTMLResponse, summary="给办事人的可打印清单（HTML）")
 async def html(case_id: str = CASE_ID, service: AssistantService = Depends(get_service)):
     case = await run_in_threadpool(service.get_case, case_id)
     return HTMLResponse(summary_html(case)) if case else _missing()
 
 
-@router.get("/{case_id}/summary.pdf", summary="给办事人的可打印清单（PDF）")
+@printouts.get("/{case_id}/summary.pdf", summary="给办事人的可打印清单（PDF）")
 async def pdf(case_id: str = CASE_ID, service: AssistantService = Depends(get_service)):
     case = await run_in_threadpool(service.get_case, case_id)
     if not case:

@@ -16,9 +16,9 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="就绪检查：索引已加载、数据库可连接")
+@router.get("/readyz", summary="就绪检查：读取数据库与检索索引（任一不可用即 503）")
 async def readyz(service: AssistantService = Depends(get_service)):
-    index_ok = service._searcher is not None
+    index_ok = await run_in_threadpool(service.index_ok)
     db_ok = await run_in_threadpool(service.store.ping)
     body = {"index": index_ok, "database": db_ok, "status": "ready" if index_ok and db_ok else "not_ready"}
     if index_ok:

@@ -1,21 +1,23 @@
 """OpenAI-compatible endpoints so any chat client (Open WebUI, LobeChat, a WeChat bot) can use the assistant.
-Citations appear as footnotes in the content and in an extra `citations` field."""
+Citations appear as footnotes in the content and in an extra `citations` field.
+Each request without X-Session-Id gets its own new session (the client sends the whole conversation anyway);
+the id and its secret come back in X-Session-Id / X-Session-Token, and a client that sends both continues it."""
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette.sse import EventSourceResponse
 
-from assistant.api.deps import get_service, record_answer
+from assistant.api.deps import get_service, record_answer, session_token
 from assistant.api.schemas import ChatCompletionRequest
 from assistant.api.routers.chat import answer_parts
 from assistant.contract import Answer, ErrorResponse
-from assistant.service import AssistantService
+from assistant.service import AssistantService, InvalidInput, token_hash
 
 router = APIRouter(prefix="/v1", tags=["OpenAI 兼容"])
 MODEL_ID = "opc-assistant"
@@ -25,7 +27,10 @@ def _text(content) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") in (None, "text"))
+        parts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") in (None, "text")]
+        if not all(isinstance(p, str) for p in parts):
+            raise InvalidInput("invalid_content", "messages[].content 中 text 部分必须是字符串。")
+        return "".join(parts)
     return ""
 
 
@@ -37,12 +42,16 @@ def with_footnotes(answer: Answer) -> str:
     return f"{answer.answer}\n\n依据：{refs}\n\n{notes}"
 
 
-def session_for(body: ChatCompletionRequest, request: Request, users: list[str]) -> str:
-    explicit = request.headers.get("x-session-id") or (body.metadata or {}).get("session_id")
+def session_for(body: ChatCompletionRequest, request: Request, service: AssistantService) -> tuple[str, str | None]:
+    """(session id, new secret or None): the client's own session when it names one with its secret, else a new
+    server-chosen one. Never derived from the content, so two clients never share a turn log."""
+    meta = body.metadata or {}
+    explicit = request.headers.get("x-session-id") or meta.get("session_id")
     if explicit:
-        return str(explicit)
-    seed = f"{body.user or ''}|{users[0] if users else ''}"
-    return "oa-" + hashlib.sha1(seed.encode("utf-8")).hexdigest()[:16]
+        token = session_token(request, meta.get("session_token") if isinstance(meta.get("session_token"), str) else None)
+        service.authorize_session(str(explicit), token)
+        return str(explicit), None
+    return service.new_session()
 
 
 @router.get("/models", summary="模型列表")
@@ -53,21 +62,30 @@ async def models() -> dict:
 @router.post("/chat/completions", summary="Chat Completions（支持 stream）", responses={422: {"model": ErrorResponse}})
 async def completions(body: ChatCompletionRequest, request: Request, service: AssistantService = Depends(get_service)):
     users = [_text(m.content) for m in body.messages if m.role == "user"]
-    sid = session_for(body, request, users)
-    answer = await run_in_threadpool(service.chat_conversation, users, sid)
+    if not users:
+        raise InvalidInput("no_user_message", "messages 中至少需要一条 user 消息。")
+    service.validate_message(users[-1])
+    sid, token = await run_in_threadpool(session_for, body, request, service)
+    answer = await run_in_threadpool(service.chat_conversation, users, sid, token_hash(token) if token else None,
+                                     token is not None)  # a new session degrades to an unstored answer
     record_answer(request, answer)
+    token = token if answer.turn_id else None
+    headers = {"X-Session-Id": sid, "X-Session-Stored": "true" if answer.turn_id else "false",
+               **({"X-Session-Token": token} if token else {})}
     content = with_footnotes(answer)
     cid = "chatcmpl-" + uuid.uuid4().hex[:24]
     created = int(time.time())
     extra = {"citations": [c.model_dump() for c in answer.citations], "session_id": answer.session_id,
+             **({"session_token": token} if token else {}),
              "refused": answer.refused, "intent": answer.intent, "tool_calls_made": [t.model_dump() for t in answer.tool_calls]}
     if not body.stream:
-        return {"id": cid, "object": "chat.completion", "created": created, "model": body.model or MODEL_ID,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}, **extra}
+        return JSONResponse(headers=headers, content={
+            "id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}, **extra})
 
     def chunk(delta: dict, finish: str | None = None, **more) -> str:
-        return json.dumps({"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model or MODEL_ID,
+        return json.dumps({"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
                            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **more}, ensure_ascii=False)
 
     async def events():
@@ -77,4 +95,4 @@ async def completions(body: ChatCompletionRequest, request: Request, service: As
         yield {"data": chunk({}, "stop", **extra)}
         yield {"data": "[DONE]"}
 
-    return EventSourceResponse(events())
+    return EventSourceResponse(events(), headers=headers)
