@@ -29,6 +29,7 @@ KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
      re.compile(r"\d|[一二三四五六七八九十百千万]+(?:个|家|场|年|项|人|元|倍)")),
 ]
 LIST_KINDS = ("steps", "list")
+PARENT_MAX_CHARS = 12  # a short heading over numbered items (三、基本条件) names what they enumerate
 SECOND_SECTION_RATIO = 0.97  # show a second section only when it ranks about as high as the first
 MAX_QUOTES = 4
 
@@ -45,7 +46,6 @@ class Quote:
 class PolicyAnswer:
     kind: str
     direct: Sentence | None
-    direct_title: str = ""
     quotes: list[Quote] = field(default_factory=list)
     enumerated: bool = False
     responsible: list[str] = field(default_factory=list)
@@ -101,7 +101,7 @@ def _enumeration(searcher: HybridSearcher, top: Hit, question: str) -> list[tupl
     section = searcher.section(top.doc, top.section)
     path = section.heading_path
     own = set(re.findall(r"[\u4e00-\u9fff]{2}", _item_name(top.section).strip("（）一二三四五六七八九十")))
-    if len(path) >= 3 and not any(w in question for w in own):
+    if len(path) >= 3 and len(path[-2]) <= PARENT_MAX_CHARS and not any(w in question for w in own):
         parent = path[-2]
         words = set(re.findall(r"[\u4e00-\u9fff]{2}", re.sub(r"^[一二三四五六七八九十]+、", "", parent)))
         if any(w in question for w in words):
