@@ -62,6 +62,11 @@ class TopicCues:
         self.rank: int = entry.get("cue_rank", 1000)
         self.needs_money: bool = bool(entry.get("cue_needs_money"))  # 算力/大赛 also name things that are no benefit
         self.founder_only: bool = bool(entry.get("founder_only"))    # not asked about a community's facilities
+        # Word groups that name the topic together (who, what, which act) though no single cue does.
+        self.together: list[list[str]] = [list(g) for g in entry.get("cues_together") or []]
+
+    def named_together(self, text: str) -> bool:
+        return bool(self.together) and all(any(w in text for w in group) for group in self.together)
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +77,17 @@ def topic_cues() -> list[TopicCues]:
     if (proc := raw.get("recognition_process") or {}).get("cues"):
         out.append(TopicCues(COMMUNITY_CHECK, proc))
     return sorted(out, key=lambda t: t.rank)
+
+
+def with_context_topics(text: str, topics: list[str]) -> list[str]:
+    """The cue topics plus those whose word groups all occur (a community investing in a platform is 第五条,
+    though 算力/标注 alone name other benefits), in cue_rank order."""
+    ranked = topic_cues()
+    extra = {tc.topic for tc in ranked if tc.named_together(text)}
+    if not extra - set(topics):
+        return topics
+    order = {tc.topic: i for i, tc in enumerate(ranked)}
+    return sorted(set(topics) | extra, key=lambda t: order.get(t, len(order)))
 
 
 @lru_cache(maxsize=1)

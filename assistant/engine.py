@@ -8,14 +8,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import compose, policy_answer
-from assistant.catalog import dialogue, filled, rule_entry, topic_by_fields, topic_fields, topic_tools
+from assistant.catalog import (dialogue, filled, rule_entry, topic_by_fields, topic_fields, topic_tools,
+                               with_context_topics)
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
 from assistant.questions import split as split_questions
 from assistant.segment import expand_query, tokens
 from assistant.typos import normalize
-from assistant.understand import Understanding, profile_updates, understand
+from assistant.understand import Understanding, classify, profile_updates, understand
 from tools import places
 from tools.matching import Profile, match_policies
 from tools.money import yuan
@@ -44,6 +45,15 @@ def fact_values(slots) -> dict:
     if slots.office_area_sqm is not None:
         values["area_sqm"] = None
     return values
+
+
+def _with_context(u: Understanding) -> Understanding:
+    """Topics named only by words together (policies.yaml `cues_together`) join the cue topics by rank."""
+    topics = with_context_topics(u.text, u.topics)
+    if topics != u.topics:
+        u.topics, u.topic = topics, topics[0]
+        u.intent = classify(u.text, u.slots, topics)
+    return u
 
 
 class Reply:
@@ -104,7 +114,7 @@ class RulesEngine:
     def _respond_one(self, message: str, state: dict, forced_topic: str | None = None
                      ) -> tuple[Reply, dict, Understanding]:
         profile = state.setdefault("profile", {})
-        u = understand(message)
+        u = _with_context(understand(message))
         if forced_topic:
             u.topic, u.topics = forced_topic, [forced_topic] + [t for t in u.topics if t != forced_topic]
         if state.get("last_intent") == "checklist" and u.intent not in ("out_of_scope", "match") and not u.topic:
