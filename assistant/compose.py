@@ -56,16 +56,46 @@ def _year_lead(result: dict, year: int) -> list[str] | None:
             f"（{n}年累计{yuan(result['amount'])}）。"]
 
 
+def _part_of_year(result: dict, year: int) -> dict | None:
+    """The step of a benefit in parts that covers one year (第二部分：第3年…), when it is no year of a sum."""
+    return next((st for st in result["breakdown"] if f"第{year}年" in st["label"] and st["label"] != f"第{year}年"
+                 and st["amount"] is not None), None)
+
+
+def _part_lead(result: dict, year: int) -> list[str] | None:
+    """The lead for a question about one part: that part's figure is bold; the amount of the others is context."""
+    step = _part_of_year(result, year)
+    if step is None:
+        return None
+    shown = yuan(step["amount"])
+    formula = step["formula"].replace(shown, f"**{shown}**", 1) if shown in step["formula"] else f"**{shown}**"
+    lines = [f"{result['title']}（{result['article']['section']}）{step['label']}：{formula}。"]
+    others = [st for st in result["breakdown"] if st is not step and st["amount"] == result["amount"]]
+    if result["amount"] and others:
+        lines.append(f"另一部分：{others[0]['label']}{yuan(result['amount'])}，与上面分开计算、不相加。")
+    return lines
+
+
+def _focus_lead(result: dict, focus_year: int | None) -> list[str] | None:
+    if not focus_year or result["eligible"] is False:
+        return None
+    return _year_lead(result, focus_year) or _part_lead(result, focus_year)
+
+
+def _marked(label: str, focus_year: int | None) -> bool:
+    return bool(focus_year) and (label == f"第{focus_year}年" or f"第{focus_year}年" in label)
+
+
 def tool_answer(result: dict, focus_year: int | None = None) -> str:
     from tools.result import Cap
 
-    lines = (focus_year and result["eligible"] is not False and _year_lead(result, focus_year)) or _lead(result)
+    lines = _focus_lead(result, focus_year) or _lead(result)
     ineligible = result["eligible"] is False and not result.get("readings")
     if result["breakdown"] and result["tool"] != "check_community_recognition" and not ineligible:
         lines.append("")
         lines.append("**计算过程**")
         for step in result["breakdown"]:
-            mark = "👉 " if focus_year and step["label"] == f"第{focus_year}年" else ""
+            mark = "👉 " if _marked(step["label"], focus_year) else ""
             lines.append(f"- {mark}{step['label']}：{step['formula']}")
     binding = [c for c in result["caps"] if c["binding"]]
     if binding and not ineligible:

@@ -187,7 +187,8 @@ def _rental(ctx: Ctx, tool: str) -> Plan:
     rent = ctx.s.rent or ctx.amount or ctx.profile.get("rent")
     if rent is None:
         return Plan(topic=ctx.topic, missing=["您租的人才租赁房月租金是多少？"])
-    return Plan(topic=ctx.topic, tool=tool, arguments={"monthly_rent": rent})
+    # 第3年… asks about one part of the relief: that part heads the answer (compose picks the step by its year)
+    return Plan(topic=ctx.topic, tool=tool, arguments={"monthly_rent": rent}, focus_year=ctx.s.nth_year)
 
 
 def _house(ctx: Ctx, tool: str) -> Plan:
