@@ -20,6 +20,11 @@ def headline(result: dict) -> str:
     return ""
 
 
+def _per_month(step: dict) -> bool:
+    """A first step that states a monthly figure: it is asked about as often as the total, so both are results."""
+    return bool(step["amount"]) and (step["label"].endswith("每月") or f"{yuan(step['amount'])}/月" in step["formula"])
+
+
 def _lead(result: dict) -> list[str]:
     """The first line: the verdict or the amount. An amount is bold only when it is the person's result."""
     title, section, head = result["title"], result["article"]["section"], headline(result)
@@ -32,8 +37,10 @@ def _lead(result: dict) -> list[str]:
     if result["eligible"] is False and not result.get("readings"):
         return [f"**不符合**{title}（{section}）的条件：{result['reason']}"]
     steps = result["breakdown"]
-    if result["amount"] and len(steps) >= 2 and steps[0]["label"].endswith("每月") and steps[0]["amount"]:
-        lines = [f"{title}（{section}）：每月**{yuan(steps[0]['amount'])}**，{steps[1]['label']}**{yuan(result['amount'])}**。"]
+    if result["amount"] and len(steps) >= 2 and _per_month(steps[0]):
+        most = "最高" if result["kind"] == "up_to" else ""
+        lines = [f"{title}（{section}）：每月{most}**{yuan(steps[0]['amount'])}**，"
+                 f"{steps[1]['label']}**{yuan(result['amount'])}**。"]
         lines += [result["reason"]] if result.get("reason") else []
     elif head:
         lines = [f"{title}（{section}）：{head}。"]
