@@ -53,3 +53,12 @@ def test_listing_again_is_not_first(service):
     assert call.name == "compute_listing_subsidy" and call.arguments.get("first_listing") is False
     assert call.result["eligible"] is False and "首次" in ans.answer
     assert not {a for a in headline_amounts(ans.answer) if a > 0}
+
+
+@pytest.mark.parametrize("question,name", [
+    ("在盐城专版上买了一个数据产品，合同40万，卖方非关联，补多少", "compute_data_purchase_subsidy"),
+    ("项目挂了，想申请创业担保贷款30万", "check_guaranteed_loan"),
+])
+def test_listing_words_alone_do_not_take_other_questions(service, question, name):
+    _, call = answer(service, question)
+    assert call.name == name
