@@ -58,6 +58,7 @@ def _with_context(u: Understanding) -> Understanding:
     if topics != u.topics:
         u.topics, u.topic = topics, topics[0]
         u.intent = classify(u.text, u.slots, topics)
+        u.profile_statement = False  # a statement with a topic asks about it
     return u
 
 
