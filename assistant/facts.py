@@ -124,6 +124,16 @@ def bind(text: str, value: Span, labels: dict[str, list[str]]) -> str | None:
     return best[1] if best else None
 
 
+def bind_money(text: str, value: Span) -> str | None:
+    """The field of a money amount. 付了 says only that it was paid; what was paid (利息付了4.5万, 付了1.2万利息)
+    is said by the other label of the clause, so that label decides when it names a field of its own."""
+    field = bind(text, value, MONEY_LABELS)
+    if field != "paid":
+        return field
+    other = bind(text, value, {k: v for k, v in MONEY_LABELS.items() if k in ("interest_paid", "rent")})
+    return other or field
+
+
 def percents(text: str, to_number) -> dict[str, list[float]]:
     """Percent values grouped by the field their label binds them to ('' for unlabelled ones)."""
     out: dict[str, list[float]] = {}

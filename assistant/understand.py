@@ -160,7 +160,7 @@ def _money(s: Slots, t: str) -> None:
     says it is no input (收入, 预算) or it is the benefit the user guesses (听说能补30万)."""
     paid: list[float] = []
     for value, start, end in _money_spans(t):
-        field = facts.bind(t, facts.Span(start, end, t[start:end]), facts.MONEY_LABELS)
+        field = facts.bind_money(t, facts.Span(start, end, t[start:end]))
         if field == "interest_paid" and s.interest_paid is None:
             s.interest_paid = value
         elif field == "rent" and s.rent is None:

@@ -133,3 +133,12 @@ def test_a_rate_is_not_a_period(text, months, years):
 ])
 def test_unknown_year_order_is_noticed(text, unknown):
     assert extract_slots(text).order_unknown is unknown
+
+
+@pytest.mark.parametrize("text,interest", [
+    ("贷款100万，一年利息付了4.5万", 45000),               # what was paid is the interest
+    ("贷了100万，一年实际只付了1.2万利息", 12000),
+])
+def test_paid_interest_stays_interest(text, interest):
+    s = extract_slots(text)
+    assert (s.interest_paid, s.amounts) == (interest, [1000000])
