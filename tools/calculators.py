@@ -379,10 +379,10 @@ def check_guaranteed_loan(inp: LoanIn) -> ToolResult:
         problems.append(f"金额{yuan(inp.amount)}超过最高{yuan(p['max_amount'])}")
     if inp.years is not None and inp.years > p["max_years"]:
         problems.append(f"期限{inp.years:g}年超过最长{p['max_years']}年")
-    if inp.borrower == "个人":  # the text says only that loans of 10万元以下 are exempt; above that it says nothing
+    if inp.borrower == "个人":  # the text says only which small loans are exempt; above that it says nothing
         free = p["no_counter_guarantee_up_to"]
         steps.append(Step(label="反担保", formula=f"{yuan(inp.amount)} ≤ {yuan(free)}：免除反担保要求" if inp.amount <= free
-                          else f"{yuan(inp.amount)} > {yuan(free)}：不适用“10万元以下免除反担保要求”；"
+                          else f"{yuan(inp.amount)} > {yuan(free)}：不适用“{yuan(free)}以下免除反担保要求”；"
                                "文件对此未作规定，以经办银行和担保机构的要求为准"))
     steps.append(Step(label="性质", formula="贷款是借款，需要按期归还，不是补贴"))
     return base_result("check_guaranteed_loan", b, amount=min(inp.amount, p["max_amount"]),

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tools import places
 from tools.rules import Benefit, policy_book
 
 Status = Literal["已满足", "待完善", "不确定"]
@@ -69,7 +70,7 @@ def base_result(tool: str, benefit: Benefit, **kw) -> ToolResult:
     caveats = [book.meta.draft_notice]
     if benefit.kind == "up_to":
         caveats.append("“最高”是上限，不是承诺，实际金额经审核确定。")
-    caveats.append("主要支持盐城大市区（亭湖区、盐都区、大丰区、市开发区、盐南高新区）；其他县（市）可参照出台政策。")
+    caveats.append(f"主要支持盐城大市区（{'、'.join(places.metro_names())}）；其他县（市）可参照出台政策。")
     caveats.append("同一企业同一项目涉及多项奖补的，按“就高不重复”执行。")
     return ToolResult(tool=tool, policy_id=benefit.id, title=benefit.title, kind=benefit.kind,
                       article=Article(doc=benefit.doc, section=benefit.section, quote=benefit.quote),

@@ -19,6 +19,7 @@ from assistant.api.deps import print_link  # noqa: E402
 from assistant.cases import STATUS_LABEL, public_view  # noqa: E402
 from assistant.service import AssistantService, InvalidInput, SessionDenied  # noqa: E402
 from assistant.store import StoreUnavailable  # noqa: E402
+from tools import places  # noqa: E402
 from tools.checklists import checklist_book  # noqa: E402
 from tools.money import yuan  # noqa: E402
 from tools.registry import run_tool  # noqa: E402
@@ -28,7 +29,7 @@ DRAFT_BANNER = ("<div id='draft-banner' style='background:#fdecea;border-radius:
 SUGGESTED = ["硕士来盐城创业每月生活补贴多少？", "算力券第一年50万，第二年80万，能拿多少？", "我想开一家OPC公司要办什么？",
              "OPC社区认定需要什么条件？", "我能享受哪些政策？"]
 DEGREES = ["博士", "硕士", "本科", "技师班", "专科", "其他"]
-DISTRICTS = ["亭湖区", "盐都区", "大丰区", "市开发区", "盐南高新区", "东台市", "建湖县", "射阳县", "阜宁县", "滨海县", "响水县"]
+DISTRICTS = places.metro_names() + places.reference_names()  # from knowledge/places.yaml
 CSS = """
 #draft-banner{margin-bottom:6px}
 .cite details{margin:2px 0}
