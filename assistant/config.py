@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     retention_days: int = 180
     allowed_hosts: str | None = None  # comma-separated Host names; unset: loopback names when bound to loopback
+    cors_origins: str = ""  # comma-separated origins allowed cross-origin; empty: same-origin only (UI included)
     pii_key: str | None = None  # key of the ID-number hash; generated into the data dir when unset
     staff_ui_session_hours: float = 8.0
 

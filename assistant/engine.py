@@ -8,12 +8,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import compose, policy_answer
-from assistant.catalog import dialogue, filled, rule_entry, topic_by_fields, topic_fields, topic_tools
+from assistant.catalog import dialogue, filled, rule_entry, topic_by_fields, topic_cues, topic_fields, topic_tools
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
 from assistant.questions import split as split_questions
-from assistant.segment import expand_query, tokens
+from assistant.segment import expand_query, terms, tokens
 from assistant.typos import normalize
 from assistant.understand import Understanding, profile_updates, understand
 from tools import places
@@ -28,6 +28,11 @@ GENERIC = set("""补贴 奖励 补助 支持 政策 优惠 opc 盐城 盐城市 
 最高 最多 标准 相关 关于 问题 请问 咨询 了解 知道 告诉 一下 我们 我 要求 情况 具体 現在 现在 今年 明年""".split())
 ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}(多少|几万|金额|标准|怎么算)"
                              r"|(多少|几万).{0,4}(奖励|补贴|补助|奖金)")
+
+# A benefit named in a question: its qualifier (the words before 补贴…) must be one the documents or the cue
+# phrases use, else the documents grant no such thing.
+NAMED_BENEFIT = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:补贴|补助|奖励|经费|加分)")
+LEADING_FILLER = re.compile(r"^.*?(?:有没有|有无|没有|能不能|可不可以|可以|能|有|的|给|拿|申请|享受|什么|哪些|一笔)")
 
 # What a question asks for -> what the evidence must state for the documents to answer it.
 QUANTITY_EVIDENCE = [
@@ -256,7 +261,7 @@ class RulesEngine:
 
     def _policy_qa(self, u: Understanding, reply: Reply) -> None:
         hits = self.searcher.search(u.text, 3)
-        if not hits or not self._covered(u.text):
+        if not hits or not self._covered(u.text) or self._unknown_benefit(u.text):
             self._refuse(u, reply)
             return
         if ASKS_FOR_AMOUNT.search(u.text) or not self._states_quantity(u.text, hits):
@@ -274,6 +279,22 @@ class RulesEngine:
                     subject = ""
                 return any(stated.search(h.quote) and subject in h.quote for h in hits)
         return True
+
+    def _unknown_benefit(self, text: str) -> bool:
+        """A benefit named by a qualifier the documents never use (购车补贴, 电费补贴, 入学加分): the documents
+        grant no such thing. Colloquial names of real benefits are known through the cue phrases and synonyms."""
+        for m in NAMED_BENEFIT.finditer(text):
+            qualifier = LEADING_FILLER.sub("", m.group(1))[-2:]
+            if len(qualifier) == 2 and not self._known_term(qualifier):
+                return True
+        return False
+
+    def _known_term(self, term: str) -> bool:
+        if not hasattr(self, "_known_text"):
+            cues = " ".join(c for t in topic_cues() for c in t.cues)
+            self._known_text = " ".join([*(s.text for s in self.searcher.sections.values()), cues,
+                                         *terms().synonyms.keys()])
+        return term in self._known_text
 
     def _covered(self, text: str) -> bool:
         content = [t for t in tokens(expand_query(text))

@@ -375,3 +375,18 @@ def test_security_headers_host_check_and_gradio_errors_hidden(server):
     assert httpx.get(server.url + "/healthz", headers={"Host": "localhost"}).status_code == 200
     config = httpx.get(server.url + "/ui/config", timeout=30).json()
     assert config["show_error"] is False
+
+
+def test_no_cross_origin_reads_of_the_api_or_the_ui(server):
+    """Another site (even on localhost) gets no CORS grant: not from the API, not from the mounted Gradio UI, which by
+    itself echoes any localhost Origin with credentials."""
+    for origin in ("http://localhost:9999", "http://127.0.0.1:1", "https://evil.example"):
+        for path in ("/ui/config", "/api/search?q=算力券"):
+            r = httpx.get(server.url + path, headers={"Origin": origin}, timeout=30)
+            assert "access-control-allow-origin" not in r.headers, (origin, path)
+            assert "access-control-allow-credentials" not in r.headers, (origin, path)
+        pre = httpx.options(server.url + "/ui/gradio_api/queue/join", timeout=30,
+                            headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in pre.headers, origin
+    same = httpx.get(server.url + "/ui/config", timeout=30)  # the UI itself (same origin) still works
+    assert same.status_code == 200 and same.json()["show_error"] is False

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from assistant.api import errors
@@ -76,6 +77,11 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     app.include_router(cases.printouts)
     app.add_middleware(Guard, settings=settings)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
+    # One CORS policy for the whole app. Declaring it also stops the mounted Gradio UI from echoing any localhost
+    # Origin with credentials (Gradio defers to a parent app that configures CORS).
+    app.add_middleware(CORSMiddleware, allow_origins=[o.strip() for o in settings.cors_origins.split(",") if o.strip()],
+                       allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type", "X-Session-Id",
+                                                                     "X-Session-Token"])
 
     app.mount("/mcp", mcp_app)  # the same tools over MCP streamable HTTP
 
