@@ -112,6 +112,9 @@ def _annual(ctx: Ctx) -> dict[int, float]:
 
 def _voucher(ctx: Ctx, tool: str) -> Plan:
     s, p = ctx.s, Plan(topic=ctx.topic)
+    if s.order_unknown and len(s.amounts) > 1:  # which year is which decides the rate: ask, never guess
+        p.missing.append("您提到的几笔算力费用分别是第几年的？请按“第一年X万，第二年Y万”告诉我，我再逐年计算。")
+        return p
     annual = _annual(ctx)
     p.focus_year = s.nth_year if not s.annual else None
     if not annual:

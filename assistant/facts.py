@@ -24,10 +24,18 @@ RESULT_WORDS = re.compile(r"(补|补贴|补助|奖励|奖|给|拿到?|领|资助
 # An amount asked for (申请20万采购支持) is a guess of the benefit when a benefit word follows it.
 ASKED_FOR = re.compile(r"(申请|能批|批)[^，,。；;！!？?0-9]{0,2}$")
 BENEFIT_AFTER = re.compile(r"^[^，,。；;！!？?]{0,6}(支持|补贴|补助|奖励|资助|奖补)")
+# A figure the user works out and asks to have confirmed (30%的话是45万吧？): a guess, unless a label names it.
+GUESS_BEFORE = re.compile(r"(是|就是|应该是|大概是|等于|得)\s*$")
+GUESS_AFTER = re.compile(r"^\s*(吧|吗|么|嘛|对吧|对吗|没错|不)")
+# A number right after these is an ordinal or a span of time (前两年, 第三年, 头两个月), never an amount.
+ORDINAL_BEFORE = re.compile(r"(前|第|头|后|近|这|那|满|共|连续)\s*$")
+DURATION_AFTER = re.compile(r"^\s*(年|个月|月|天|周|期|次|份|笔|单|家|个|人|岁|%|％)")
 # Labels of money amounts: which field a value belongs to; "ignored" ones are no input of any calculation.
 MONEY_LABELS = {
     "ignored": ["月薪", "工资", "年薪", "收入", "营收", "营业额", "预算", "总预算", "估值", "注册资本", "认缴", "总价", "房价"],
     "interest_paid": ["利息", "付息"],
+    # What was paid so far is no contract or spend when one is also stated (合同50万，实际付了40万).
+    "paid": ["付了", "已付", "实付", "支付了", "付款", "首付", "预付", "到账", "打款", "付过"],
     "rent": ["月租", "租金", "房租"],
     "input": ["花了", "用了", "费用", "合同", "投资", "投入", "贷", "采购", "买了", "支出", "服务费", "金额", "本金", "成本"],
 }
@@ -116,6 +124,16 @@ def bind(text: str, value: Span, labels: dict[str, list[str]]) -> str | None:
     return best[1] if best else None
 
 
+def bind_money(text: str, value: Span) -> str | None:
+    """The field of a money amount. 付了 says only that it was paid; what was paid (利息付了4.5万, 付了1.2万利息)
+    is said by the other label of the clause, so that label decides when it names a field of its own."""
+    field = bind(text, value, MONEY_LABELS)
+    if field != "paid":
+        return field
+    other = bind(text, value, {k: v for k, v in MONEY_LABELS.items() if k in ("interest_paid", "rent")})
+    return other or field
+
+
 def percents(text: str, to_number) -> dict[str, list[float]]:
     """Percent values grouped by the field their label binds them to ('' for unlabelled ones)."""
     out: dict[str, list[float]] = {}
@@ -136,4 +154,12 @@ def is_result_claim(text: str, start: int, end: int | None = None) -> bool:
     before = text[c0:start]
     if RESULT_WORDS.search(before):
         return True
+    if end is not None and GUESS_BEFORE.search(before) and GUESS_AFTER.search(text[end:c1]) \
+            and bind(text, Span(start, end, text[start:end]), {"input": MONEY_LABELS["input"]}) is None:
+        return True
     return bool(end is not None and ASKED_FOR.search(before) and BENEFIT_AFTER.search(text[end:c1]))
+
+
+def not_money(text: str, start: int, end: int) -> bool:
+    """A number that counts time or things (房租前两年, 3个月), so no label may read it as an amount."""
+    return bool(ORDINAL_BEFORE.search(text[max(0, start - 2):start]) or DURATION_AFTER.search(text[end:end + 3]))

@@ -15,6 +15,10 @@ ORIGIN_BEFORE = re.compile(r"(从|之前在|以前在|原来在|曾在|曾经在
 ORIGIN_AFTER = re.compile(r"^(人(?!才|工)|籍)|^[^，,。；;]{0,3}(回来|交|缴|上班|工作|生活|住过|回到|来的|过来|毕业|读书|上学|上的大学|工作过|待过|干过|打工|离职|辞职)")
 # Words saying the company is there.
 COMPANY_AFTER = re.compile(r"^[^，,。；;]{0,4}(开|注册|创业|成立|办|落户|设立|经营|的企业|的公司|的OPC|企业|公司)")
+# Words after a place (in its clause) saying its OWN policy is asked about: 杭州的OPC补贴, 南京对AI企业有什么人才
+# 政策, 苏州那边补多少; or a possessive question about it (杭州的人才公寓能免租吗).
+ASKED_AFTER = re.compile(r"政策|补贴|补助|奖励|扶持|优惠|规定|措施|支持|奖补|券|免租|(补|给|发)(多少|几)")
+POSSESSIVE_QUESTION = re.compile(r"^(市|那边|当地)?的[^，,。；;]*(吗|？|\?|什么|多少|怎么|哪些|能不能|有没有)")
 YANCHENG = "盐城"
 
 
@@ -47,14 +51,17 @@ def find_places(text: str) -> list[Place]:
 
 
 def role_of(text: str, p: Place) -> str:
-    """'origin', 'company' or 'asked' for one place mention."""
+    """'origin', 'company', 'asked' or 'context' for one place mention. A place is 'asked' only when the words
+    after it ask for a policy and do not name Yancheng's; a bare mention (在上海干了8年, 先在上海孵化) is context."""
     c0, c1 = clause_of(text, p.start)
     before, after = text[c0:p.start], text[p.end:c1]
     if ORIGIN_AFTER.search(after) or (ORIGIN_BEFORE.search(before) and not COMPANY_AFTER.search(after)):
         return "origin"
     if COMPANY_AFTER.search(after) or re.search(r"(公司|企业|OPC)[^，,。；;]{0,3}(在|位于|注册在)$", before):
         return "company"
-    return "asked"
+    if YANCHENG not in after and (ASKED_AFTER.search(after) or POSSESSIVE_QUESTION.search(after)):
+        return "asked"
+    return "context"
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ def place_facts(text: str) -> PlaceFacts:
         if p.local:
             if role != "origin":
                 district = district or p.district
-        elif role == "origin":
+        elif role in ("origin", "context"):
             origin = origin or p.name
         elif role == "company" and YANCHENG in text:
             origin = origin or p.name  # a second office elsewhere; the question is still about Yancheng

@@ -39,6 +39,17 @@ RE_COUNT = {
     "adopters": re.compile(rf"({NUM})\s*家(?:非关联)?(?:企业|公司)"),
 }
 
+# 每份/每笔/每单 or 各 right before a figure, and the count of contracts it multiplies (8份合同, 3笔).
+EACH_BEFORE = re.compile(r"(?:每\s*(份|笔|单|张|个)[^0-9，,。；;？?]{0,5}|各(?:为|是|有)?\s*)$")
+RE_COUNT_OF = re.compile(rf"({NUM})\s*(份|笔|单|张|个)")
+RE_RENT_BARE = re.compile(rf"(?:月租|租金|房租)[^0-9，,。；;？?]{{0,6}}?({NUM})")
+# The user cannot say which amount belongs to which year (哪年多少记不清了, 不确定哪个是第一年): ask, never guess.
+ORDER_UNKNOWN = re.compile(r"(记不清|不记得|忘了|不确定|不清楚|分不清|搞不清|说不准|不太确定)[^。；;]{0,10}(哪年|哪一年|哪个是第|第几年|顺序)"
+                           r"|(哪年|哪一年|哪个是第|第几年|顺序)[^。；;]{0,10}(记不清|不记得|忘了|不确定|不清楚|分不清|搞不清|说不准)")
+# A period followed by a salary or any amount is a rate (一个月工资8000, 一年30万), not how long something lasts.
+RATE_AFTER = re.compile(rf"^\s*(?:的)?(?:工资|薪|收入|营收|挣|赚|房租|租金|开销)"
+                        rf"|^\s*(?:花了?|用了?|大概|约)?\s*{NUM}\s*(?:万|千|元|块)")
+
 MATCH_WORDS = ["哪些政策", "什么政策", "能享受哪些", "可以享受哪些", "能申请哪些", "可以申请哪些", "有哪些补贴", "哪些补贴",
                "适合我", "帮我匹配", "政策匹配", "我能拿哪些", "能拿哪些", "都能享受", "有什么优惠"]
 ELIGIBILITY_WORDS = ["能不能", "可不可以", "可以吗", "能吗", "符合", "有没有资格", "算不算", "够不够", "能享受吗",
@@ -88,6 +99,7 @@ class Slots(BaseModel):
     rent: float | None = None
     interest_paid: float | None = None
     repeat_years: int | None = None
+    order_unknown: bool = False
     filed_and_approved: bool | None = None
     in_yancheng: bool | None = None
 
@@ -146,14 +158,18 @@ SI = r"(交|缴|参)[^，。]{0,4}(社保|保险)|(社保|参保|保险)[^，。
 def _money(s: Slots, t: str) -> None:
     """Amounts that are inputs of a calculation, each bound to its label (利息, 月租) or left out when its label
     says it is no input (收入, 预算) or it is the benefit the user guesses (听说能补30万)."""
+    paid: list[float] = []
     for value, start, end in _money_spans(t):
-        field = facts.bind(t, facts.Span(start, end, t[start:end]), facts.MONEY_LABELS)
+        field = facts.bind_money(t, facts.Span(start, end, t[start:end]))
         if field == "interest_paid" and s.interest_paid is None:
             s.interest_paid = value
         elif field == "rent" and s.rent is None:
             s.rent = value
+        elif field == "paid":
+            paid.append(value)
         elif field in (None, "input") and not facts.is_result_claim(t, start, end):
-            s.amounts.append(value)
+            s.amounts.extend([value] * _copies(t, start))
+    s.amounts = s.amounts or paid  # a payment is the input only when nothing else is stated
     for m in RE_YEAR_AMOUNT.finditer(t):
         n, amt = to_number(m.group(1)), _money_values(m.group(2))
         if n and 1 <= n <= 3 and amt:
@@ -162,8 +178,21 @@ def _money(s: Slots, t: str) -> None:
         s.nth_year = int(to_number(m.group(1)) or 0) or None
     if len(s.amounts) == 1 and re.search(r"每年|一年", t) and (m := RE_REPEAT.search(t)):
         s.repeat_years = int(to_number(m.group(1)) or 0) or None
-    if s.rent is None and (m := re.search(rf"(?:月租|租金|房租)[^0-9{CN_DIGITS}]{{0,6}}({NUM})", t)):
-        s.rent = to_number(m.group(1))
+    if s.rent is None and (m := RE_RENT_BARE.search(t)) and not facts.not_money(t, m.start(1), m.end(1)):
+        v = to_number(m.group(1))  # 月租1900 / 月租两千: a label makes a bare number money, but not 房租前两年
+        s.rent = v if v is not None and (m.group(1)[0].isdigit() or v >= 100) else None
+    s.order_unknown = bool(ORDER_UNKNOWN.search(t))
+
+
+def _copies(t: str, start: int) -> int:
+    """How many equal amounts one figure stands for: 签了8份合同，每份120万 / 3笔各50万 are N amounts."""
+    head = t[max(0, start - 8):start]
+    if not (m := EACH_BEFORE.search(head)):
+        return 1
+    unit = m.group(1)
+    counts = [c for c in RE_COUNT_OF.finditer(t[:start]) if not unit or c.group(2) == unit or unit in "个"]
+    n = to_number(counts[-1].group(1)) if counts else None
+    return int(n) if n and n == int(n) and 2 <= n <= 200 else 1
 
 
 def _person(s: Slots, t: str) -> None:
@@ -210,9 +239,9 @@ def _project(s: Slots, t: str) -> None:
     if s.lpr_percent is None and (m := RE_LPR.search(t)):  # "LPR 3.45" written without a percent sign
         s.lpr_percent = float(m.group(1))
     s.percents = [v for vals in bound.values() for v in vals]
-    if m := RE_MONTHS.search(t):
+    if m := _duration(RE_MONTHS, t):
         s.months = int(to_number(m.group(1)) or 0) or None
-    if (m := RE_YEARS.search(t)) and (v := to_number(m.group(1))) is not None and v < 100:
+    if (m := _duration(RE_YEARS, t)) and (v := to_number(m.group(1))) is not None and v < 100:
         s.years = v
     if "国家级" in t or "国家" in t and ("试点" in t or "案例" in t or "学院" in t):
         s.level = "国家级"
@@ -232,6 +261,14 @@ def _project(s: Slots, t: str) -> None:
     s.filed_and_approved = facts.polar(t, r"报备")
     s.in_yancheng = True if re.search(r"在盐(城)?(举|主)?办", t) else None
     _community(s, t)
+
+
+def _duration(rx: re.Pattern, t: str) -> re.Match | None:
+    """The first period that says how long (三年), skipping periods that are rates (一个月工资8000, 每年30万)."""
+    for m in rx.finditer(t):
+        if t[max(0, m.start() - 1):m.start()] != "每" and not RATE_AFTER.search(t[m.end():m.end() + 8]):
+            return m
+    return None
 
 
 def _community(s: Slots, t: str) -> None:

@@ -92,3 +92,53 @@ def test_typos_sound_like_domain_terms():
     assert normalize("贷款贴细怎么算") == "贷款贴息怎么算"
     assert normalize("网信办备案") == "网信办备案"   # a real word is never "corrected"
     assert "算力券" in normalize("suanli quan zenme bu")
+
+
+@pytest.mark.parametrize("text,amounts", [
+    ("合同150万，30%的话是45万吧？", [1500000]),           # a figure worked out and asked back is a guess
+    ("数据采购合同80万，能补24万吗", [800000]),
+    ("合同金额50万，目前实际付了40万", [500000]),          # a payment is no contract when one is stated
+    ("算力第一年实际付了30万", [300000]),                  # ... but is the input when it is all there is
+    ("签了8份合同，每份120万", [1200000] * 8),             # N contracts of one amount each
+    ("采购数据产品3笔各50万", [500000] * 3),
+    ("每份合同120万", [1200000]),                          # no count stated: one amount
+])
+def test_list_inputs_hold_only_the_inputs(text, amounts):
+    assert extract_slots(text).amounts == amounts
+
+
+@pytest.mark.parametrize("text,rent", [
+    ("房租前两年能免多少", None),                          # 两 counts years, it is no rent of 2元
+    ("月租1900，房租头两年能减免多少", 1900),
+    ("人才公寓月租两千", 2000),
+])
+def test_rent_needs_money_not_an_ordinal(text, rent):
+    assert extract_slots(text).rent == rent
+
+
+@pytest.mark.parametrize("text,months,years", [
+    ("我一个月工资8000块，三年生活补贴一共多少", None, 3),   # a monthly salary is a rate, not a period
+    ("每个月收入6000，两年能拿多少", None, 2),
+    ("生活补贴领了6个月", 6, None),
+])
+def test_a_rate_is_not_a_period(text, months, years):
+    s = extract_slots(text)
+    assert (s.months, s.years) == (months, years)
+
+
+@pytest.mark.parametrize("text,unknown", [
+    ("一年30万一年60万，具体哪年多少记不清了", True),
+    ("算力两年40万和10万，不确定哪个是第一年", True),
+    ("第一年30万，第二年60万", False),
+])
+def test_unknown_year_order_is_noticed(text, unknown):
+    assert extract_slots(text).order_unknown is unknown
+
+
+@pytest.mark.parametrize("text,interest", [
+    ("贷款100万，一年利息付了4.5万", 45000),               # what was paid is the interest
+    ("贷了100万，一年实际只付了1.2万利息", 12000),
+])
+def test_paid_interest_stays_interest(text, interest):
+    s = extract_slots(text)
+    assert (s.interest_paid, s.amounts) == (interest, [1000000])
