@@ -127,7 +127,7 @@ def _voucher(ctx: Ctx, tool: str) -> Plan:
         return p
     p.tool, p.arguments = tool, {"annual_spend": [annual[y] for y in years]}
     if len(years) > 1 and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
-        p.focus_year = max(s.annual) if s.annual else years[-1]  # the year this question is about
+        p.focus_year = s.this_year or (max(s.annual) if s.annual else years[-1])  # the year this question is about
     if s.nth_year and s.nth_year not in annual:
         p.missing.append(f"您第{s.nth_year}年的实际算力使用费用是多少？")
     return p

@@ -22,6 +22,8 @@ RE_PEOPLE = re.compile(rf"({NUM})\s*人次")
 RE_PERCENT = re.compile(rf"({NUM})\s*(?:%|％)")
 RE_LPR = re.compile(r"(?:LPR|lpr)[^0-9，,。]{0,6}([0-9]+(?:\.[0-9]+)?)(?![0-9.]*\s*(?:万|元|%|％))")
 RE_YEAR_AMOUNT = re.compile(rf"第\s*({NUM})\s*年[^0-9{CN_DIGITS}，。,；;]{{0,12}}?({NUM}\s*(?:亿|万|千|w|W|k|K)?\s*(?:元|块)?)")
+CALENDAR = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}  # calendar words -> offset from this year
+RE_CALENDAR = re.compile("|".join(CALENDAR))
 RE_NTH_YEAR = re.compile(rf"第\s*([一二三1-3])\s*年")
 RE_REPEAT = re.compile(rf"(?:连续|持续|一共|共)\s*(?:用|花)?了?\s*([一二两三1-3])\s*年")
 RE_MONTHS = re.compile(rf"({NUM})\s*个月")
@@ -70,6 +72,7 @@ class Slots(BaseModel):
     amounts: list[float] = Field(default_factory=list)
     annual: dict[int, float] = Field(default_factory=dict)
     nth_year: int | None = None
+    this_year: int | None = None  # which program year 今年 is, when amounts were labelled 去年/今年/明年
     age: int | None = None
     degree: str | None = None
     full_time: bool | None = None
@@ -174,6 +177,7 @@ def _money(s: Slots, t: str) -> None:
         n, amt = to_number(m.group(1)), _money_values(m.group(2))
         if n and 1 <= n <= 3 and amt:
             s.annual[int(n)] = amt[0]
+    _calendar_years(t, s)
     if m := RE_NTH_YEAR.search(t):
         s.nth_year = int(to_number(m.group(1)) or 0) or None
     if len(s.amounts) == 1 and re.search(r"每年|一年", t) and (m := RE_REPEAT.search(t)):
@@ -182,6 +186,26 @@ def _money(s: Slots, t: str) -> None:
         v = to_number(m.group(1))  # 月租1900 / 月租两千: a label makes a bare number money, but not 房租前两年
         s.rent = v if v is not None and (m.group(1)[0].isdigit() or v >= 100) else None
     s.order_unknown = bool(ORDER_UNKNOWN.search(t))
+
+
+def _calendar_years(t: str, s: Slots) -> None:
+    """Amounts labelled with calendar years (去年花了100万，今年30万) are ordered by the calendar, not by the order
+    they are written in; year 1 is the one the user calls 第一年, else the earliest. 今年's program year is kept."""
+    labelled: dict[int, float] = {}
+    for value, start, end in _money_spans(t):
+        head = t[t.rfind("，", 0, start) + 1:start][-8:]
+        if (m := list(RE_CALENDAR.finditer(head))) and not facts.is_result_claim(t, start, end):
+            labelled.setdefault(CALENDAR[m[-1].group(0)], value)
+    if len(labelled) < 2:
+        return
+    anchor = re.search(rf"({'|'.join(CALENDAR)})[^，。；;]{{0,8}}第一年", t)
+    first = CALENDAR[anchor.group(1)] if anchor else min(labelled)
+    annual = {off - first + 1: v for off, v in sorted(labelled.items()) if 1 <= off - first + 1 <= 3}
+    if len(annual) <= len(s.annual):  # 第一年30万，第二年… already says which year is which
+        return
+    s.annual = annual
+    if 0 in labelled and 1 <= 0 - first + 1 <= 3:
+        s.this_year = 1 - first
 
 
 def _copies(t: str, start: int) -> int:
