@@ -276,8 +276,9 @@ def _project(s: Slots, t: str) -> None:
         s.borrower = "企业"
     elif re.search(r"个人贷|我个人|以个人|个人名义|创业者", t):
         s.borrower = "个人"
-    s.related_party = False if "非关联" in t else (True if re.search(r"关联(方|公司|企业)", t) else None)
-    if re.search(r"(再次|第二次|又|已经|之前|以前)[^，,。]{0,12}挂(过|牌)", t):
+    s.related_party = False if "非关联" in t else facts.polar(t, r"关联(方|公司|企业)")  # 不是关联方 -> False
+    if re.search(r"(再次|第二次|又|已经|之前|以前)[^，,。]{0,12}挂(过|牌)", t) or (
+            "挂" in t and facts.polar(t, r"首次|第一次") is False):  # 这不是首次挂牌了
         s.first_listing = False
     elif re.search(r"(首次|第一次)[^，,。]{0,16}挂牌", t):
         s.first_listing = True
