@@ -134,10 +134,11 @@ def value_vocab() -> dict[str, dict[str, list[str]]]:
 
 
 def value_in(text: str, field: str) -> str | None:
-    """The canonical value of a field named in the text (the longest naming word wins)."""
-    best: tuple[int, str] | None = None
+    """The canonical value of a field named in the text: the first one named (the user's own; a later one is a
+    what-if: 评估良好，奖励多少？优秀呢？), the longest naming word at the same place."""
+    best: tuple[int, int, str] | None = None
     for canonical, words in value_vocab().get(field, {}).items():
         for w in words:
-            if w in text and (best is None or len(w) > best[0]):
-                best = (len(w), canonical)
-    return best[1] if best else None
+            if (at := text.find(w)) >= 0 and (best is None or (at, -len(w)) < best[:2]):
+                best = (at, -len(w), canonical)
+    return best[2] if best else None
