@@ -35,6 +35,8 @@ ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}
 NAMED_BENEFIT = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:补贴|补助|奖励|经费|加分)")
 LEADING_FILLER = re.compile(r"^.*?(?:有没有|有无|没有|能不能|可不可以|可以|能|有|的|给|拿|申请|享受|什么|哪些|一笔)")
 
+BOLD_AMOUNT = re.compile(r"\*\*([^*\n]*?\d[^*\n]*?元[^*\n]*?)\*\*")  # a headline amount in Markdown bold
+
 # What a question asks for -> what the evidence must state for the documents to answer it.
 QUANTITY_EVIDENCE = [
     (re.compile(r"比例|比率|费率|百分之几|几个点"), re.compile(r"%|％|比例|百分之|成")),
@@ -245,6 +247,8 @@ class RulesEngine:
         if result["eligible"] is True:
             return
         reply.tool_calls.append(ToolCall(name="check_scope", arguments={"district": district}, result=result))
+        # Outside the 大市区 the measures are only a reference: no amount is presented as the person's result.
+        reply.parts = [BOLD_AMOUNT.sub(r"\1", part) for part in reply.parts]
         reply.parts.append(f"**适用范围**：{result['reason']}")
         art = result["article"]
         reply.cite(art["doc"], art["section"], art["quote"], self.titles[art["doc"]])
