@@ -11,11 +11,14 @@ from assistant import facts
 from assistant.catalog import topic_cues, value_in
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import place_facts
+from tools import validity
 from tools.money import parse_amount
+from tools.rules import policy_book
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
 NUM = rf"(?:[0-9]+(?:[.,][0-9]+)*|[{CN_DIGITS}]+)"
 RE_MONEY = re.compile(rf"({NUM})\s*(亿|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
+RE_BIRTH_YEAR = re.compile(r"((?:19|20)\d\d)\s*年\s*(?:出生|生(?!产|效)|的人)")
 RE_AGE = re.compile(rf"({NUM})\s*(?:周岁|岁)")
 RE_AREA = re.compile(rf"({NUM})\s*(?:平方米|平米|平方|㎡|m2|平)(?![台均])")
 RE_PEOPLE = re.compile(rf"({NUM})\s*人次")
@@ -219,10 +222,24 @@ def _copies(t: str, start: int) -> int:
     return int(n) if n and n == int(n) and 2 <= n <= 200 else 1
 
 
+def _age_from_birth_year(year: int) -> int | None:
+    """Born in 1989: 36 or 37 today, depending on the birthday. The age is given only where both readings fall on
+    the same side of every age limit in the policy data (else the assistant asks for the age)."""
+    oldest = validity.today().year - year
+    if not 16 <= oldest <= 100:
+        return None
+    limits = [b.params["max_age"] for b in policy_book().benefits if "max_age" in b.params]
+    if not all((oldest - 1 <= lim) == (oldest <= lim) for lim in limits):
+        return None
+    return oldest if all(oldest <= lim for lim in limits) else oldest - 1  # the reading nearer the limit
+
+
 def _person(s: Slots, t: str) -> None:
     """Age, degree, full-time, first social insurance in Yancheng, role and places: negation-aware."""
     if m := RE_AGE.search(t):
         s.age = int(to_number(m.group(1)) or 0) or None
+    elif m := RE_BIRTH_YEAR.search(t):
+        s.age = _age_from_birth_year(int(m.group(1)))
     said = [(sp.start, deg) for word, deg in DEGREES for sp in facts.occurrences(t, word)
             if not facts.negated(t, sp.start)]
     s.degree = min(said)[1] if said else None
