@@ -32,7 +32,7 @@ RE_REPEAT = re.compile(rf"(?:连续|持续|一共|共)\s*(?:用|花)?了?\s*([�
 RE_MONTHS = re.compile(rf"({NUM})\s*个月")
 RE_YEARS = re.compile(rf"(?<!第)(?<![0-9{CN_DIGITS}])({NUM})\s*年(?!度|级|内|轻|龄|前|后|底|初|培训|的)")
 RE_COUNT = {
-    "workstations": re.compile(rf"({NUM})\s*个?(?:OPC)?(?:创业者)?工位"),
+    "workstations": re.compile(rf"({NUM})\s*个?(?:OPC)?(?:创业者)?工位|工位(?:数)?[^0-9{CN_DIGITS}，,。；;]{{0,4}}({NUM})\s*个?"),
     "service_staff": re.compile(rf"(?:服务人员|专兼职)[^0-9{CN_DIGITS}]{{0,6}}({NUM})\s*(?:人|个|名)"),
     "fulltime_staff": re.compile(rf"专职[^0-9{CN_DIGITS}]{{0,6}}({NUM})\s*(?:人|个|名)"),
     "mentors": re.compile(rf"导师[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*(?:人|个|名|位)?"),
@@ -147,7 +147,8 @@ def _money_spans(text: str) -> list[tuple[float, int, int]]:
             continue
         start, end = m.span()
         tail = text[end:end + 2]
-        if tail[:1] in ("%", "％", "岁", "年", "平", "人", "个", "家", "场", "月") and not yuan_mark:
+        if tail[:1] in ("%", "％", "岁", "年", "平", "人", "个", "家", "场", "月") and not yuan_mark \
+                and not (unit and tail in ("个人", "企业")):  # 30万个人创业担保贷款: money, then who borrows
             continue
         try:
             out.append((parse_amount(num + (unit or "")), start, end))
@@ -315,7 +316,7 @@ def _duration(rx: re.Pattern, t: str) -> re.Match | None:
 
 def _community(s: Slots, t: str) -> None:
     for name, rx in RE_COUNT.items():
-        if (m := rx.search(t)) and (v := to_number(m.group(1))) is not None:
+        if (m := rx.search(t)) and (v := to_number(next(g for g in m.groups() if g))) is not None:
             s.counts[name] = v
     if re.search(r"(办公|面积)", t) and s.area_sqm is not None:
         s.office_area_sqm = s.area_sqm
