@@ -19,6 +19,8 @@ COMPANY_AFTER = re.compile(r"^[^，,。；;]{0,4}(开|注册|创业|成立|办|�
 # 政策, 苏州那边补多少; or a possessive question about it (杭州的人才公寓能免租吗).
 ASKED_AFTER = re.compile(r"政策|补贴|补助|奖励|扶持|优惠|规定|措施|支持|奖补|券|免租|(补|给|发)(多少|几)")
 POSSESSIVE_QUESTION = re.compile(r"^(市|那边|当地)?的[^，,。；;]*(吗|？|\?|什么|多少|怎么|哪些|能不能|有没有)")
+# Words after a place saying an event is held there (在上海办的国家级大赛): where the event is, not a policy asked.
+EVENT_AFTER = re.compile(r"^[^，,。；;]{0,4}(举办|主办|承办|办)[^，,。；;]{0,8}(大赛|比赛|活动|展会|会议|论坛|峰会)")
 YANCHENG = "盐城"
 
 
@@ -55,6 +57,8 @@ def role_of(text: str, p: Place) -> str:
     after it ask for a policy and do not name Yancheng's; a bare mention (在上海干了8年, 先在上海孵化) is context."""
     c0, c1 = clause_of(text, p.start)
     before, after = text[c0:p.start], text[p.end:c1]
+    if EVENT_AFTER.search(after):
+        return "event"
     if ORIGIN_AFTER.search(after) or (ORIGIN_BEFORE.search(before) and not COMPANY_AFTER.search(after)):
         return "origin"
     if COMPANY_AFTER.search(after) or re.search(r"(公司|企业|OPC)[^，,。；;]{0,3}(在|位于|注册在)$", before):
@@ -69,10 +73,11 @@ class PlaceFacts:
     district: str | None = None      # the company's Yancheng district or county
     asked_other: str | None = None    # another place whose own policy is asked about
     origin: str | None = None         # where the founder comes from (no effect on the policy)
+    event_venue: str | None = None    # an event held outside Yancheng (the event support needs 在盐举办)
 
 
 def place_facts(text: str) -> PlaceFacts:
-    district = asked = origin = None
+    district = asked = origin = venue = None
     for p in find_places(text):
         if negated(text, p.start):
             continue
@@ -80,10 +85,12 @@ def place_facts(text: str) -> PlaceFacts:
         if p.local:
             if role != "origin":
                 district = district or p.district
+        elif role == "event":
+            venue = venue or p.name
         elif role in ("origin", "context"):
             origin = origin or p.name
         elif role == "company" and YANCHENG in text:
             origin = origin or p.name  # a second office elsewhere; the question is still about Yancheng
         else:
             asked = asked or p.name
-    return PlaceFacts(district=district, asked_other=asked, origin=origin)
+    return PlaceFacts(district=district, asked_other=asked, origin=origin, event_venue=venue)

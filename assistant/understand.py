@@ -251,6 +251,8 @@ def _person(s: Slots, t: str) -> None:
     s.first_social_insurance_in_yancheng = _first_si(t)
     places = place_facts(t)
     s.district, s.other_city, s.origin = places.district, places.asked_other, places.origin
+    if places.event_venue:
+        s.in_yancheng = False  # 在上海办的大赛: held elsewhere
     s.role = facts.role(t)
 
 
@@ -302,7 +304,7 @@ def _project(s: Slots, t: str) -> None:
         s.first_listing = True
     s.landed_in_yancheng = False if re.search(r"(没有?|不|未)(在盐城?)?落地", t) else (True if "落地" in t else None)
     s.filed_and_approved = facts.polar(t, r"报备")
-    s.in_yancheng = True if re.search(r"在盐(城)?(举|主)?办", t) else None
+    s.in_yancheng = True if re.search(r"在盐(城)?(举|主)?办", t) else s.in_yancheng  # False: held elsewhere
     _community(s, t)
 
 
