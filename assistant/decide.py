@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from assistant.catalog import topic_benefit, topic_tools
 from assistant.understand import Slots, Understanding
+from tools.money import yuan
 from tools.registry import get_tool
 from tools.rules import policy_book
 
@@ -22,6 +23,7 @@ class Plan(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict)
     missing: list[str] = Field(default_factory=list, description="follow-up questions for what is missing")
     focus_year: int | None = None
+    notes: list[str] = Field(default_factory=list, description="what the plan left out of the calculation, and why")
 
 
 # A question about one year's amount among several years (今年这笔能补多少).
@@ -143,7 +145,11 @@ def _with_flag(ctx: Ctx, tool: str, args: dict, flag: str, slot: str) -> Plan:
 def _data_purchase(ctx: Ctx, tool: str) -> Plan:
     if not ctx.s.amounts:
         return Plan(topic=ctx.topic, missing=["您每笔数据采购合同的金额是多少？卖方是否为非关联方？"])
-    return _with_flag(ctx, tool, {"contract_amounts": ctx.s.amounts}, "related_party", "related_party")
+    p = _with_flag(ctx, tool, {"contract_amounts": ctx.s.amounts}, "related_party", "related_party")
+    if ctx.s.related_excluded and p.tool:
+        p.notes.append("与关联方签的合同（" + "、".join(yuan(a) for a in ctx.s.related_excluded)
+                       + "）不在支持范围内（只支持采购非关联方数据产品），未计入。")
+    return p
 
 
 def _listing(ctx: Ctx, tool: str) -> Plan:

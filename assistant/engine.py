@@ -209,6 +209,7 @@ class RulesEngine:
             if result["tool"] in ("check_scope", "check_community_recognition") or result.get("eligible") is False:
                 reply.intent = "eligibility" if reply.intent != "calculate" or result["eligible"] is False else reply.intent
             reply.parts.append(compose.tool_answer(result, p.focus_year))
+            reply.parts.extend(p.notes)
             art = result["article"]
             reply.parts.append(compose.basis(art["quote"], art["section"], self.titles[art["doc"]]))
             reply.cite(art["doc"], art["section"], art["quote"], self.titles[art["doc"]])

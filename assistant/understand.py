@@ -106,6 +106,7 @@ class Slots(BaseModel):
     interest_paid: float | None = None
     repeat_years: int | None = None
     order_unknown: bool = False
+    related_excluded: list[float] = Field(default_factory=list)  # contracts the user says are with a related party
     filed_and_approved: bool | None = None
     in_yancheng: bool | None = None
 
@@ -166,6 +167,7 @@ def _money(s: Slots, t: str) -> None:
     """Amounts that are inputs of a calculation, each bound to its label (利息, 月租) or left out when its label
     says it is no input (收入, 预算) or it is the benefit the user guesses (听说能补30万)."""
     paid: list[float] = []
+    related: list[bool | None] = []
     for value, start, end in _money_spans(t):
         field = facts.bind_money(t, facts.Span(start, end, t[start:end]))
         if field == "interest_paid" and s.interest_paid is None:
@@ -176,6 +178,10 @@ def _money(s: Slots, t: str) -> None:
             paid.append(value)
         elif field in (None, "input") and not facts.is_result_claim(t, start, end):
             s.amounts.extend([value] * _copies(t, start))
+            related.extend([_related_contract(t, start)] * _copies(t, start))
+    if True in related and any(r is not True for r in related):  # 一笔关联方的100万，一笔非关联方的100万
+        s.related_excluded = [a for a, r in zip(s.amounts, related) if r is True]
+        s.amounts = [a for a, r in zip(s.amounts, related) if r is not True]
     s.amounts = s.amounts or paid  # a payment is the input only when nothing else is stated
     for m in RE_YEAR_AMOUNT.finditer(t):
         n, amt = to_number(m.group(1)), _money_values(m.group(2))
@@ -190,6 +196,14 @@ def _money(s: Slots, t: str) -> None:
         v = to_number(m.group(1))  # 月租1900 / 月租两千: a label makes a bare number money, but not 房租前两年
         s.rent = v if v is not None and (m.group(1)[0].isdigit() or v >= 100) else None
     s.order_unknown = bool(ORDER_UNKNOWN.search(t))
+
+
+def _related_contract(t: str, start: int) -> bool | None:
+    """Whether the words just before one amount call it a related party's contract (一笔是关联方的100万)."""
+    head = t[max(t.rfind("，", 0, start), t.rfind("笔", 0, start), t.rfind("；", 0, start)) + 1:start]
+    if "关联" not in head:
+        return None
+    return not re.search(r"非关联|不是关联|无关联|没有关联|没关联", head)
 
 
 def _calendar_years(t: str, s: Slots) -> None:
