@@ -197,7 +197,8 @@ def _rental(ctx: Ctx, tool: str) -> Plan:
     if rent is None:
         return Plan(topic=ctx.topic, missing=["您租的人才租赁房月租金是多少？"])
     # 第3年… asks about one part of the relief: that part heads the answer (compose picks the step by its year)
-    return Plan(topic=ctx.topic, tool=tool, arguments={"monthly_rent": rent}, focus_year=ctx.s.nth_year)
+    args = {"monthly_rent": rent} | ({"market_rent": ctx.s.market_rent} if ctx.s.market_rent else {})
+    return Plan(topic=ctx.topic, tool=tool, arguments=args, focus_year=ctx.s.nth_year)
 
 
 def _house(ctx: Ctx, tool: str) -> Plan:

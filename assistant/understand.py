@@ -19,6 +19,8 @@ CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
 NUM = rf"(?:[0-9]+(?:[.,][0-9]+)*|[{CN_DIGITS}]+)"
 RE_MONEY = re.compile(rf"({NUM})\s*(亿|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
 RE_BIRTH_YEAR = re.compile(r"((?:19|20)\d\d)\s*年\s*(?:出生|生(?!产|效)|的人)")
+RE_MARKET = re.compile(r"市场|同类|周边")  # a rent said to be the market's, not the one the user pays
+RE_MARKET_RENT = re.compile(rf"(?:市场|同类|周边)[^0-9，,。；;？?]{{0,8}}?(?:租金|月租|房租)[^0-9，,。；;？?]{{0,4}}?([0-9]+(?:\.[0-9]+)?)")
 RE_AGE = re.compile(rf"({NUM})\s*(?:周岁|岁)")
 RE_AREA = re.compile(rf"({NUM})\s*(?:平方米|平米|平方|㎡|m2|平)(?![台均])")
 RE_PEOPLE = re.compile(rf"({NUM})\s*人次")
@@ -103,6 +105,7 @@ class Slots(BaseModel):
     orders_yuan: float | None = None
     office_area_sqm: float | None = None
     rent: float | None = None
+    market_rent: float | None = None
     interest_paid: float | None = None
     repeat_years: int | None = None
     order_unknown: bool = False
@@ -172,6 +175,8 @@ def _money(s: Slots, t: str) -> None:
         field = facts.bind_money(t, facts.Span(start, end, t[start:end]))
         if field == "interest_paid" and s.interest_paid is None:
             s.interest_paid = value
+        elif field == "rent" and RE_MARKET.search(t[facts.clause_of(t, start)[0]:start]):
+            s.market_rent = s.market_rent or value  # 市场上同类房子月租2500: the year-3 base, not the rent paid
         elif field == "rent" and s.rent is None:
             s.rent = value
         elif field == "paid":
@@ -192,6 +197,8 @@ def _money(s: Slots, t: str) -> None:
         s.nth_year = int(to_number(m.group(1)) or 0) or None
     if len(s.amounts) == 1 and re.search(r"每年|一年", t) and (m := RE_REPEAT.search(t)):
         s.repeat_years = int(to_number(m.group(1)) or 0) or None
+    if s.market_rent is None and (m := RE_MARKET_RENT.search(t)) and (v := to_number(m.group(1))) and v >= 100:
+        s.market_rent = v  # 市场租金一个月2400: a rent label makes a bare number money
     if s.rent is None and (m := RE_RENT_BARE.search(t)) and not facts.not_money(t, m.start(1), m.end(1)):
         v = to_number(m.group(1))  # 月租1900 / 月租两千: a label makes a bare number money, but not 房租前两年
         s.rent = v if v is not None and (m.group(1)[0].isdigit() or v >= 100) else None

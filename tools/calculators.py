@@ -298,7 +298,9 @@ def compute_living_subsidy(inp: LivingIn) -> ToolResult:
 
 # --- 第九条 人才租赁房 ---------------------------------------------------------------------------------
 class RentalIn(_In):
-    monthly_rent: Money = Field(..., ge=0, description="人才租赁房（市场同类房产）月租金（元）")
+    monthly_rent: Money = Field(..., ge=0, description="人才租赁房月租金（元）")
+    market_rent: Money | None = Field(None, ge=0, description="市场上同类房产的月租金（元）：第3年租金上限的基数；"
+                                                              "不填则按人才租赁房月租金估算")
     start_date: date | None = Field(None, description="入住（免租开始）日期" + START)
 
 
@@ -312,19 +314,22 @@ def compute_rental_relief(inp: RentalIn) -> ToolResult:
     y3_in = months_inside(start, months + 12) - free_in
     per_month = min(inp.monthly_rent, cap)
     free_total = fen(per_month * free_in)
-    year3_pay = fen(inp.monthly_rent * share)
+    base = inp.market_rent if inp.market_rent is not None else inp.monthly_rent
+    base_label = "市场同类房产租金" if inp.market_rent is not None else "月租金（以市场同类房产租金为准）"
+    year3_pay = fen(base * share)
     own_share = fen(max(inp.monthly_rent - cap, 0))
     steps = [
-        Step(label="第一部分：前2年免租（每月不超过2000元）",
+        Step(label=f"第一部分：前2年免租（每月不超过{yuan(cap)}）",
              formula=f"min({yuan(inp.monthly_rent)}, {yuan(cap)}) = {yuan(per_month)}/月"
              + (f"，每月自付{yuan(own_share)}" if own_share else ""), amount=per_month),
         Step(label="前2年免租合计（最多）", formula=f"{yuan(per_month)} × {free_in} = {yuan(free_total)}", amount=free_total),
         Step(label="第二部分：第3年（另计，不加进上面的金额）",
-             formula=f"每月租金不高于 {yuan(inp.monthly_rent)} × {pct(share)} = {yuan(year3_pay)}，"
-             f"即每月至少少交{yuan(fen(inp.monthly_rent - year3_pay))}" + ("" if y3_in == 12 else f"（有效期内{y3_in}个月）"),
+             formula=f"每月租金不高于 {base_label}{yuan(base)} × {pct(share)} = {yuan(year3_pay)}，"
+             f"即每月至少少交{yuan(fen(max(inp.monthly_rent - year3_pay, 0)))}"
+             + ("" if y3_in == 12 else f"（有效期内{y3_in}个月）"),
              amount=year3_pay),
     ]
-    reason = ("金额只含前2年免租（每月不超过2000元，是上限）；第3年按不高于市场租金70%缴纳，少交的部分是下限，"
+    reason = (f"金额只含前2年免租（每月不超过{yuan(cap)}，是上限）；第3年按不高于市场租金{pct(share)}缴纳，少交的部分是下限，"
               "两者性质不同，分开列出、不相加。")
     if free_in + y3_in < months + 12:
         reason += " " + after_note(start, free_in + y3_in, months + 12, "月")
