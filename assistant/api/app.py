@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -14,7 +12,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from assistant.api import errors
 from assistant.api.deps import staff_token
 from assistant.api.guards import Guard
-from assistant.api.metrics import Metrics
+from assistant.api.metrics import Metrics, MetricsMiddleware
 from assistant.api.routers import admin, cases, chat, health, openai_compat, policies, search, sessions, tools
 from assistant.config import Settings, get_settings
 from assistant.privacy import install_log_redaction
@@ -60,21 +58,10 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     app.state.staff_token, app.state.staff_token_generated = staff_token(settings)
     errors.install(app)
 
-    @app.middleware("http")
-    async def metrics(request: Request, call_next):
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:12]
-        t0 = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", None) or ("/ui" if request.url.path.startswith("/ui") else "other")
-        app.state.metrics.requests.labels(request.method, name, str(response.status_code)).inc()
-        app.state.metrics.latency.labels(name).observe(time.perf_counter() - t0)
-        response.headers["x-request-id"] = rid
-        return response
-
     for r in (health, chat, search, tools, sessions, openai_compat, cases, admin, policies):
         app.include_router(r.router)
     app.include_router(cases.printouts)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(Guard, settings=settings)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     # One CORS policy for the whole app. Declaring it also stops the mounted Gradio UI from echoing any localhost

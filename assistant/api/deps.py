@@ -18,7 +18,7 @@ class Unauthorized(Exception):
     pass
 
 
-def get_service(request: Request) -> AssistantService:
+async def get_service(request: Request) -> AssistantService:
     return request.app.state.service
 
 
@@ -36,7 +36,7 @@ def staff_token(settings: Settings) -> tuple[str, bool]:
     return secret_file(settings, "staff_token")
 
 
-def require_staff(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+async def require_staff(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
     expected = request.app.state.staff_token
     if creds is None or not hmac.compare_digest(creds.credentials.encode(), expected.encode()):
         raise Unauthorized()
@@ -74,12 +74,12 @@ def print_link(request_or_token, case_id: str, kind: str = "html", now: float | 
     return f"/api/cases/{case_id}/summary.{kind}?exp={expires}&sig={print_signature(token, case_id, expires)}"
 
 
-def require_staff_or_link(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+async def require_staff_or_link(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
     """Printouts: the staff Bearer token, or an unexpired signed link made by the staff page."""
     import time
 
     if creds is not None:
-        return require_staff(request, creds)
+        return await require_staff(request, creds)
     exp, sig = request.query_params.get("exp", ""), request.query_params.get("sig", "")
     case_id = request.path_params.get("case_id", "")
     if exp.isdigit() and int(exp) >= time.time() and len(exp) < 12 and hmac.compare_digest(

@@ -24,8 +24,13 @@ async def owned_answer(body: ChatRequest, request: Request, service: AssistantSe
     """Answer in the caller's own session: the named one if the secret matches, else a new one."""
     service.validate_message(body.message)  # bad input is a 422 before any session is touched
     if body.session_id:
-        await run_in_threadpool(service.authorize_session, body.session_id, session_token(request, body.session_token))
-        answer = await run_in_threadpool(service.chat, body.message, body.session_id)
+        token = session_token(request, body.session_token)
+
+        def authorized_chat():  # one worker-thread hop for the check and the answer
+            service.authorize_session(body.session_id, token)
+            return service.chat(body.message, body.session_id)
+
+        answer = await run_in_threadpool(authorized_chat)
         token = None
     else:  # a new session: with the database down the answer is still given, unstored and without a secret
         sid, token = service.new_session()
