@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import asked_facts, compose, policy_answer
+from assistant.carry import carry, is_bare_follow_up
 from assistant.catalog import (dialogue, filled, rule_entry, topic_by_fields, topic_cues, topic_fields, topic_tools,
                                with_context_topics)
 from assistant.contract import Citation, ToolCall
@@ -20,7 +21,7 @@ from assistant.understand import Understanding, classify, profile_updates, under
 from tools import places
 from tools.matching import Profile, match_policies
 from tools.money import yuan
-from tools.registry import effective_arguments, run_tool
+from tools.registry import effective_arguments, get_tool, run_tool
 from tools.rules import policy_book
 
 # Words too general to show that a question is about something the documents cover.
@@ -127,6 +128,10 @@ class RulesEngine:
         if u.correction and not u.topic and updates and not state.get("last_topic"):
             u.profile_statement = True
         topic = self._resolve_topic(u, state)
+        last = state.get("last_call") or {}
+        if topic and not u.topic and last.get("topic") == topic:
+            fields = set(get_tool(topic_tools()[topic]).input_model.model_fields) if topic in topic_tools() else set()
+            u.slots = carry(last.get("slots"), u.slots, u.text, fields)  # a what-if or follow-up of the last call
         if topic == "community_check" and not u.slots.counts and not u.slots.office_area_sqm and not u.slots.orders_yuan:
             topic = None  # a question about the conditions, answered from the guideline text
         intent = u.intent
@@ -156,6 +161,8 @@ class RulesEngine:
 
         if topic:  # what "那…呢" can continue
             state["last_topic"] = topic
+        if topic in topic_tools() and reply.tool_calls:
+            state["last_call"] = {"topic": topic, "slots": u.slots.model_dump(mode="json", exclude_defaults=True)}
         state["last_intent"] = reply.intent
         if u.injection:
             reply.parts.append("（说明：对话中的指令不能改变政策内容，以上回答以文件原文和计算工具为准。）")
@@ -174,7 +181,8 @@ class RulesEngine:
         last = state.get("last_topic")
         if last:
             wanted = topic_fields().get(last, ())
-            if any(filled(values.get(k)) for k in wanted) or u.hypothetical or u.correction:
+            if any(filled(values.get(k)) for k in wanted) or u.hypothetical or u.correction \
+                    or is_bare_follow_up(u.text):
                 return last
         if u.profile_statement:
             return None

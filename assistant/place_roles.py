@@ -23,6 +23,9 @@ ASKED_AFTER = re.compile(r"政策|补贴|补助|奖励|扶持|优惠|规定|措�
 POSSESSIVE_QUESTION = re.compile(r"^(市|那边|当地)?的[^，,。；;]*(吗|？|\?|什么|多少|怎么|哪些|能不能|有没有)")
 # Words after a place saying an event is held there (在上海办的国家级大赛): where the event is, not a policy asked.
 EVENT_AFTER = re.compile(r"^[^，,。；;]{0,4}(举办|主办|承办|办)[^，,。；;]{0,8}(大赛|比赛|活动|展会|会议|论坛|峰会)")
+# An event moved to a place (活动放在苏州办, 大赛改到上海举行): the event's venue.
+EVENT_BEFORE = re.compile(r"(活动|大赛|比赛|展会|会议|论坛|峰会)[^，,。；;]{0,4}(放在|放到|改在|改到|挪到|在|去)$")
+EVENT_VERB_AFTER = re.compile(r"^(办|举办|举行|开|搞|承办)")
 YANCHENG = "盐城"
 
 
@@ -59,7 +62,7 @@ def role_of(text: str, p: Place) -> str:
     after it ask for a policy and do not name Yancheng's; a bare mention (在上海干了8年, 先在上海孵化) is context."""
     c0, c1 = clause_of(text, p.start)
     before, after = text[c0:p.start], text[p.end:c1]
-    if EVENT_AFTER.search(after):
+    if EVENT_AFTER.search(after) or (EVENT_BEFORE.search(before) and EVENT_VERB_AFTER.search(after)):
         return "event"
     if ORIGIN_AFTER.search(after) or EMPLOYER_AFTER.search(after) or (ORIGIN_BEFORE.search(before) and not COMPANY_AFTER.search(after)):
         return "origin"
