@@ -29,7 +29,11 @@ Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
 # Weight of each section ranking in the fusion (tuned on the dev retrieval questions only). The section title is
 # a field of every sentence's BM25 document, not a ranking of its own: alone it ranks many sections on one word.
-WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense": 0.5}
+WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense": 0.5, "phrase": 0.5}
+# A run of the question found verbatim in at most PHRASE_SECTIONS sections (一张办公桌一间办公室, 攀峰计划) names
+# them: words the tokenizer splits and the vectors blur.
+PHRASE_MIN, PHRASE_MAX, PHRASE_SECTIONS = 5, 14, 2
+NOT_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 SENTENCE_DENSE_WEIGHT = 0.8  # within the evidence: a sentence's dense rank against its lexical rank
 MAX_EMBED_CHARS = 256  # embedding cost grows with length: embed the question's opening only
 CANDIDATES = 30
@@ -94,11 +98,35 @@ class HybridSearcher:
             self.by_section.setdefault((s.doc, s.section), []).append(i)
         self._sent_bm25 = _bm25([tokens(s.text) + tokens(" ".join(s.heading_path[1:])) for s in self.sentences])
         self._sent_vecs = _sentence_vectors(index)
+        self._plain = {k: NOT_TEXT.sub("", sec.text) for k, sec in self.sections.items()}
+        self._titles = {NOT_TEXT.sub("", sec.doc_title) for sec in self.sections.values()}
+        self._runs: dict[str, list[tuple[str, str]]] = {}  # every run of PHRASE_MIN..MAX characters -> its sections
+        for key, text in self._plain.items():
+            for n in range(PHRASE_MIN, PHRASE_MAX + 1):
+                for i in range(len(text) - n + 1):
+                    where = self._runs.setdefault(text[i:i + n], [])
+                    if key not in where and len(where) <= PHRASE_SECTIONS:
+                        where.append(key)
         self._has_number = np.array([bool(re.search(r"\d", s.text)) for s in self.sentences], dtype=np.float64)
         self._cache: OrderedDict[tuple[str, str], Ranked] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     # --- single signals, each a ranking of section keys ------------------------------------------------
+    def _phrase(self, query: str) -> list[tuple[str, str]]:
+        """Sections holding the longest distinctive verbatim run of the question (punctuation ignored)."""
+        q = NOT_TEXT.sub("", query)
+        for n in range(min(PHRASE_MAX, len(q)), PHRASE_MIN - 1, -1):
+            found: list[tuple[str, str]] = []
+            for i in range(len(q) - n + 1):
+                sub = q[i:i + n]
+                where = self._runs.get(sub, ())
+                if 0 < len(where) <= PHRASE_SECTIONS and re.search(r"[\u4e00-\u9fff]{%d}" % PHRASE_MIN, sub) \
+                        and not any(sub in t for t in self._titles):  # a document's name names no section
+                    found += [k for k in where if k not in found]
+            if found:
+                return found
+        return []
+
     def _chunk_bm25(self, q_tokens: list[str]) -> list[tuple[str, str]]:
         q = [t for t in q_tokens if self._vocab is None or t in self._vocab]
         if not q:
@@ -173,6 +201,7 @@ class HybridSearcher:
         if mode in ("hybrid", "bm25"):
             rankings["chunk_bm25"] = self._chunk_bm25(q_tokens)
             rankings["sent_bm25"] = self._lift(lex, positive_only=True)
+            rankings["phrase"] = self._phrase(query)
         dense = np.zeros(n)
         dense_query = self._dense_query(query, required=mode == "dense") if mode in ("hybrid", "dense") else None
         if dense_query is not None:
