@@ -34,6 +34,8 @@ WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense"
 # them: words the tokenizer splits and the vectors blur.
 PHRASE_MIN, PHRASE_MAX, PHRASE_SECTIONS = 5, 14, 2
 NOT_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]{%d}" % PHRASE_MIN)
+GRAM_CAP, PHRASE_CORPUS_MAX = 8, 300_000
 SENTENCE_DENSE_WEIGHT = 0.8  # within the evidence: a sentence's dense rank against its lexical rank
 MAX_EMBED_CHARS = 256  # embedding cost grows with length: embed the question's opening only
 CANDIDATES = 30
@@ -100,28 +102,46 @@ class HybridSearcher:
         self._sent_vecs = _sentence_vectors(index)
         self._plain = {k: NOT_TEXT.sub("", sec.text) for k, sec in self.sections.items()}
         self._titles = {NOT_TEXT.sub("", sec.doc_title) for sec in self.sections.values()}
-        self._runs: dict[str, list[tuple[str, str]]] = {}  # every run of PHRASE_MIN..MAX characters -> its sections
-        for key, text in self._plain.items():
-            for n in range(PHRASE_MIN, PHRASE_MAX + 1):
-                for i in range(len(text) - n + 1):
-                    where = self._runs.setdefault(text[i:i + n], [])
-                    if key not in where and len(where) <= PHRASE_SECTIONS:
-                        where.append(key)
+        self._grams = self._gram_index()
         self._has_number = np.array([bool(re.search(r"\d", s.text)) for s in self.sentences], dtype=np.float64)
         self._cache: OrderedDict[tuple[str, str], Ranked] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     # --- single signals, each a ranking of section keys ------------------------------------------------
+    def _gram_index(self) -> dict[str, list[tuple[str, str]]] | None:
+        """Every PHRASE_MIN-character run -> the sections holding it (at most GRAM_CAP; more means common).
+        Built for corpora up to PHRASE_CORPUS_MAX characters, where it costs a few MB; larger ones go without."""
+        if sum(len(t) for t in self._plain.values()) > PHRASE_CORPUS_MAX:
+            return None
+        grams: dict[str, list[tuple[str, str]]] = {}
+        for key, text in self._plain.items():
+            for i in range(len(text) - PHRASE_MIN + 1):
+                where = grams.setdefault(text[i:i + PHRASE_MIN], [])
+                if key not in where and len(where) <= GRAM_CAP:
+                    where.append(key)
+        return grams
+
+    def _holding(self, run: str) -> list[tuple[str, str]]:
+        """The sections holding a run, found through its rarest PHRASE_MIN-gram."""
+        lists = [self._grams.get(run[i:i + PHRASE_MIN], []) for i in range(len(run) - PHRASE_MIN + 1)]
+        rare = min(lists, key=len)
+        if not rare or len(rare) > GRAM_CAP:
+            return []
+        return [k for k in rare if run in self._plain[k]]
+
     def _phrase(self, query: str) -> list[tuple[str, str]]:
         """Sections holding the longest distinctive verbatim run of the question (punctuation ignored)."""
+        if self._grams is None:
+            return []
         q = NOT_TEXT.sub("", query)
         for n in range(min(PHRASE_MAX, len(q)), PHRASE_MIN - 1, -1):
             found: list[tuple[str, str]] = []
             for i in range(len(q) - n + 1):
                 sub = q[i:i + n]
-                where = self._runs.get(sub, ())
-                if 0 < len(where) <= PHRASE_SECTIONS and re.search(r"[\u4e00-\u9fff]{%d}" % PHRASE_MIN, sub) \
-                        and not any(sub in t for t in self._titles):  # a document's name names no section
+                if not CJK_RUN.search(sub) or any(sub in t for t in self._titles):
+                    continue  # a document's name (若干政策措施) names no section
+                where = self._holding(sub)
+                if 0 < len(where) <= PHRASE_SECTIONS:
                     found += [k for k in where if k not in found]
             if found:
                 return found

@@ -20,6 +20,7 @@ from pathlib import Path
 from bench.common import law_articles, summary, table, write
 
 REPO = Path(__file__).resolve().parent.parent
+SPLITS_SHOWN = ("dev", "test")
 
 
 def make_knowledge(factor: int, workdir: Path) -> tuple[Path, str, int]:
@@ -38,11 +39,23 @@ def make_knowledge(factor: int, workdir: Path) -> tuple[Path, str, int]:
     return kdir, source, extra
 
 
+def _by_split(ranked: list, splits: dict) -> dict:
+    """hit@1 / hit@3 of one method on each split (ranked lists in the order of the splits' cases)."""
+    from evals.retrieval import score
+
+    out, at = {}, 0
+    for name, cases in splits.items():
+        q = score(name, ranked[at:at + len(cases)], cases)
+        out[name] = {"hit_at_1": q.hit_at_1, "hit_at_3": q.hit_at_3, "n": len(cases)}
+        at += len(cases)
+    return out
+
+
 def one(factor: int, naive: bool) -> dict:
     from assistant.config import Settings
     from assistant.index import build
     from assistant.retrieve import HybridSearcher
-    from evals.retrieval import load_cases, score
+    from evals.retrieval import SPLITS, load_cases, score
 
     work = Path(tempfile.mkdtemp(prefix=f"opc-bench-{factor}x-"))
     kdir, source, extra = make_knowledge(factor, work)
@@ -55,7 +68,8 @@ def one(factor: int, naive: bool) -> dict:
     index = build(settings)
     build_s = time.perf_counter() - t0
     searcher = HybridSearcher(index)
-    cases = load_cases()
+    splits = {name: load_cases(name) for name in SPLITS}  # dev (tuned on) and test (written blind)
+    cases = [c for cs in splits.values() for c in cs]
     searcher.search(cases[0].q, 5)  # warm
     lat, ranked = [], []
     for c in cases:
@@ -66,7 +80,8 @@ def one(factor: int, naive: bool) -> dict:
     quality = score("hybrid", ranked, cases)
     out = {"factor": factor, "sections": len([s for s in index.sections if s.kind == "text"]), "chunks": len(index.chunks),
            "extra_articles": extra, "filler_source": source, "build_s": round(build_s, 2),
-           "query_ms": summary(lat), "hit_at_3": quality.hit_at_3, "mrr_at_10": quality.mrr_at_10}
+           "query_ms": summary(lat), "hit_at_3": quality.hit_at_3, "mrr_at_10": quality.mrr_at_10,
+           "by_split": _by_split(ranked, splits)}
     if naive:
         from evals.naive import NaiveRetriever
 
@@ -81,7 +96,7 @@ def one(factor: int, naive: bool) -> dict:
             nlat.append((time.perf_counter() - t) * 1000)
         nq = score("naive", nranked, cases)
         out["naive"] = {"build_s": round(nbuild, 2), "query_ms": summary(nlat), "hit_at_3": nq.hit_at_3,
-                        "mrr_at_10": nq.mrr_at_10, "chunks": len(nv.chunks)}
+                        "mrr_at_10": nq.mrr_at_10, "chunks": len(nv.chunks), "by_split": _by_split(nranked, splits)}
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     shutil.rmtree(work, ignore_errors=True)
     return out
@@ -104,6 +119,10 @@ def run(factors=(1, 10, 100), naive_up_to: int = 10) -> dict:
           [[f"{r['factor']}x", r["hit_at_3"], r["naive"]["hit_at_3"],
             round(r["hit_at_3"] / max(r["naive"]["hit_at_3"], 1e-9), 2), r["query_ms"]["p95"], r["naive"]["query_ms"]["p95"],
             round(r["query_ms"]["p95"] / max(r["naive"]["query_ms"]["p95"], 1e-9), 2)] for r in rows if "naive" in r])
+    table("各题集命中率（hit@1 / hit@3；dev 调参用，test 盲写）", ["规模", "方法", *SPLITS_SHOWN],
+          [[f"{r['factor']}x", m, *(f"{d['by_split'][sp]['hit_at_1']} / {d['by_split'][sp]['hit_at_3']}"
+                                   for sp in SPLITS_SHOWN)]
+           for r in rows for m, d in (("混合", r), ("朴素", r.get("naive"))) if d])
     growth = [{"factor": r["factor"], "build_ratio": round(r["build_s"] / max(base["build_s"], 1e-9), 1),
                "query_p95_ratio": round(r["query_ms"]["p95"] / max(base["query_ms"]["p95"], 1e-9), 2)} for r in rows]
     table("随规模增长（相对 1x）", ["规模", "建索引倍数", "查询p95倍数"], [[f"{g['factor']}x", g["build_ratio"], g["query_p95_ratio"]] for g in growth])
