@@ -312,6 +312,8 @@ class AssistantService:
         from assistant.store import now
 
         note = validate_free_text(note, "note")
+        if tick and not all(isinstance(k, str) and encodable(k) for k in tick):
+            raise InvalidInput("unknown_item", "清单项的键必须是清单中的文本。")
 
         def change(case: dict) -> dict:
             fields: dict = {}

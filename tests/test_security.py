@@ -543,7 +543,7 @@ def test_phone_and_id_numbers_are_masked_in_every_stored_text(server, staff_head
     assert phone == "13900002222"  # the counter's callback number is kept as given
 
 
-def test_lone_surrogate_is_422_on_the_api_and_the_web_ui(server, service):
+def test_lone_surrogate_is_422_on_the_api_and_the_web_ui(server, service, staff_headers):
     from assistant.service import InvalidInput
 
     new = post(server, "/api/chat", {"message": "硕士生活补贴多少？"}).json()
@@ -557,6 +557,11 @@ def test_lone_surrogate_is_422_on_the_api_and_the_web_ui(server, service):
     assert again.status_code == 200  # the right secret still works
     with pytest.raises(InvalidInput):  # the service layer itself refuses it, whoever calls
         service.authorize_session(new["session_id"], "\ud800")
+    case = post(server, "/api/cases", {"visitor_name": "冯二", "entity_type": "individual"}, headers=staff_headers).json()
+    for change in ({"tick": {"\ud800": True}}, {"note": "\ud800"}):
+        r = httpx.patch(f"{server.url}/api/cases/{case['id']}", content=json.dumps(change).encode(), timeout=30,
+                        headers={**staff_headers, "content-type": "application/json"})
+        assert r.status_code == 422, (change, r.text)
     for fn, data in (("respond", ["\ud800", [], None, []]), ("do_login", ["\ud800"]),
                      ("do_search", ["算力\ud800券"])):
         r = httpx.post(server.url + f"/ui/gradio_api/api/{fn}", content=json.dumps({"data": data}).encode(),

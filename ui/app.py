@@ -1,11 +1,11 @@
 """Gradio pages mounted into the FastAPI app. They call the same service layer as the API."""
 from __future__ import annotations
 
+import collections
 import hmac
 import html
 import logging
 import os
-import collections
 import secrets
 import threading
 import time
