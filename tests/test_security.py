@@ -569,3 +569,23 @@ def test_lone_surrogate_is_422_on_the_api_and_the_web_ui(server, service, staff_
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_text", (fn, r.text)
     ok = httpx.post(server.url + "/ui/gradio_api/api/do_search", json={"data": ["算力券😀"]}, timeout=60)
     assert ok.status_code == 200  # a real (paired) astral character is fine
+
+
+def test_client_resolution_believes_only_the_configured_proxies():
+    from assistant.api.clients import UNVERIFIED, ClientResolver
+
+    def scope(peer, *xff):
+        return {"client": (peer, 5000), "headers": [(b"x-forwarded-for", v.encode()) for v in xff]}
+
+    proxies = ClientResolver("10.0.0.5, 10.1.0.0/16")
+    assert proxies.resolve(scope("10.0.0.5", "6.6.6.6, 198.51.100.7")) == ("198.51.100.7", "198.51.100.7")
+    assert proxies.resolve(scope("10.0.0.5", "6.6.6.6", "198.51.100.7, 10.1.2.3")) == ("198.51.100.7", "198.51.100.7")
+    assert proxies.resolve(scope("10.0.0.5", "not-an-ip")) == ("10.0.0.5", None)  # garbage: the proxy is the key
+    assert proxies.resolve(scope("203.0.113.9", "198.51.100.7")) == ("203.0.113.9", None)  # not a proxy of ours
+    assert proxies.resolve(scope("198.51.100.7", "198.51.100.7")) == (UNVERIFIED, None)  # uvicorn rewrote the peer
+    assert ClientResolver("").resolve(scope("::ffff:10.0.0.5")) == ("10.0.0.5", None)
+    # one IPv6 subscriber (a /64) is one client, whichever of its addresses it uses
+    assert ClientResolver("").resolve(scope("2001:db8:1:2::a"))[0] == ClientResolver("").resolve(
+        scope("2001:db8:1:2:ffff::1"))[0] == "2001:db8:1:2::/64"
+    with pytest.raises(ValueError):
+        ClientResolver("10.0.0.300")
