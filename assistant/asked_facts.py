@@ -13,6 +13,7 @@ import yaml
 PATH = Path(__file__).resolve().parent.parent / "knowledge" / "asked_facts.yaml"
 SUBJECT = re.compile(r"[\u4e00-\u9fff]{2}")
 NOT_A_SUBJECT = re.compile(r"[的么少几个啥哪]")
+BENEFIT_WORDS = ("补贴", "补助", "奖励", "奖补", "支持", "资助", "贴息")  # 补贴比例 names the topic's own rate
 NEAR = 12  # characters around the subject within which the evidence must state the kind of fact
 
 
@@ -39,7 +40,7 @@ def asked(text: str) -> tuple[FactKind, str] | None:
     for kind in kinds():
         if m := kind.asked.search(text):
             subject = text[max(0, m.start() - 2):m.start()] if kind.subject else ""
-            if not SUBJECT.fullmatch(subject) or NOT_A_SUBJECT.search(subject):
+            if not SUBJECT.fullmatch(subject) or NOT_A_SUBJECT.search(subject) or subject in BENEFIT_WORDS:
                 subject = ""
             return kind, subject
     return None
@@ -52,8 +53,8 @@ def unstated(text: str, quotes: list[str], own: str = "") -> FactKind | None:
     if not found:
         return None
     kind, subject = found
-    if own and kind.stated.search(own):
-        return None
+    if own and kind.stated.search(own) and (not subject or any(c in own for c in subject)):
+        return None  # the topic's article states it (补贴比例 vs 奖补 of 算力券), not some other ratio (研发投入占比)
     return None if any(_states(kind, subject, q) for q in quotes) else kind
 
 

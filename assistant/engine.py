@@ -5,6 +5,7 @@ import copy
 import re
 from typing import Any
 
+import jieba.posseg as pseg
 from pydantic import ValidationError
 
 from assistant import asked_facts, compose, policy_answer
@@ -14,7 +15,7 @@ from assistant.catalog import (dialogue, filled, rule_entry, topic_by_fields, to
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
-from assistant.questions import split as split_questions
+from assistant.questions import asking_sentence, split as split_questions
 from assistant.segment import expand_query, terms, tokens
 from assistant.typos import normalize
 from assistant.understand import Understanding, classify, profile_updates, understand
@@ -150,6 +151,8 @@ class RulesEngine:
             self._checklist(u, state, reply)
         elif intent == "match" or (u.profile_statement and not topic):
             self._match(u, profile, reply)
+        elif topic and intent != "match" and self._unknown_named_benefit(asking_sentence(u.text)):
+            self._refuse(u, reply, self.searcher.search(u.text, 1))  # 每月500元的电费补贴: no such benefit
         elif topic and intent != "match" and (refusal := self._unstated_on_topic(u, topic)):
             self._refuse(u, reply, refusal[1], refusal[0])  # 算力券几月份开始申报: the article gives no date
         elif topic and topic not in topic_tools():  # a rule, or a benefit with nothing to compute
@@ -311,6 +314,16 @@ class RulesEngine:
         for m in NAMED_BENEFIT.finditer(text):
             qualifier = LEADING_FILLER.sub("", m.group(1))[-2:]
             if len(qualifier) == 2 and not self._known_term(qualifier):
+                return True
+        return False
+
+    def _unknown_named_benefit(self, text: str) -> bool:
+        """A benefit named by a noun the documents never use (每月500元的电费补贴, 科研启动经费), even when a weak
+        cue (每月) points at a topic. Only a noun right before the benefit word counts (加起来补贴, 这些补贴 do not)."""
+        for m in NAMED_BENEFIT.finditer(text):
+            words = pseg.lcut(text[:m.end(1)])
+            last = words[-1] if words else None
+            if last and len(last.word) >= 2 and last.flag.startswith(("n", "vn")) and not self._known_term(last.word):
                 return True
         return False
 

@@ -19,7 +19,7 @@ EMPLOYER_AFTER = re.compile(r"^[^，,。；;]{0,8}(公司|企业|单位|厂|大�
 COMPANY_AFTER = re.compile(r"^[^，,。；;]{0,4}(开|注册|创业|成立|办|落户|设立|经营|的企业|的公司|的OPC|企业|公司)")
 # Words after a place (in its clause) saying its OWN policy is asked about: 杭州的OPC补贴, 南京对AI企业有什么人才
 # 政策, 苏州那边补多少; or a possessive question about it (杭州的人才公寓能免租吗).
-ASKED_AFTER = re.compile(r"政策|补贴|补助|奖励|扶持|优惠|规定|措施|支持|奖补|券|免租|(补|给|发)(多少|几)")
+ASKED_AFTER = re.compile(r"政策|补贴|补助|奖励|扶持|优惠|规定|措施|支持|奖补|券|免租|减免|标准|(补|给|发)(多少|几)")
 POSSESSIVE_QUESTION = re.compile(r"^(市|那边|当地)?的[^，,。；;]*(吗|？|\?|什么|多少|怎么|哪些|能不能|有没有)")
 # Words after a place saying an event is held there (在上海办的国家级大赛): where the event is, not a policy asked.
 EVENT_AFTER = re.compile(r"^[^，,。；;]{0,4}(举办|主办|承办|办)[^，,。；;]{0,8}(大赛|比赛|活动|展会|会议|论坛|峰会)")

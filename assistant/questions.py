@@ -27,6 +27,12 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
 
+def asking_clause(text: str) -> str:
+    """The last clause (between commas) of the asking sentence that asks something: the question itself."""
+    clauses = [c for c in re.split(r"[，,]", asking_sentence(text)) if ASKS.search(c)]
+    return clauses[-1] if clauses else text
+
+
 def asking_sentence(text: str) -> str:
     """The last sentence of a message that asks something (the background before it only tells)."""
     asking = [s for s in _sentences(text) if ASKS.search(s)]

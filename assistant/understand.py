@@ -11,7 +11,7 @@ from assistant import facts
 from assistant.catalog import topic_cues, value_in
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import place_facts
-from assistant.questions import asking_sentence
+from assistant.questions import asking_clause, asking_sentence
 from tools import validity
 from tools.money import parse_amount
 from tools.values import mentions
@@ -70,6 +70,9 @@ RATE_AFTER = re.compile(rf"^\s*(?:的)?(?:工资|薪|收入|营收|挣|赚|房�
 
 MATCH_WORDS = ["哪些政策", "什么政策", "能享受哪些", "可以享受哪些", "能申请哪些", "可以申请哪些", "有哪些补贴", "哪些补贴",
                "适合我", "帮我匹配", "政策匹配", "我能拿哪些", "能拿哪些", "都能享受", "有什么优惠"]
+# A question about one thing rather than the founder's whole profile: 是什么政策 (which policy is that?), or a
+# subject after the match words (能享受哪些场地方面的便利).
+NAMES_A_THING = re.compile(r"是什么政策|是哪个政策|(哪些|什么)[\u4e00-\u9fff]{1,6}(方面|上)的")
 ELIGIBILITY_WORDS = ["能不能", "可不可以", "可以吗", "能吗", "符合", "有没有资格", "算不算", "够不够", "能享受吗",
                      "能申请吗", "是否可以", "行不行", "算吗", "适用吗", "还能"]
 CALC_WORDS = ["多少", "算一下", "算算", "计算", "能拿", "能领", "补多少", "给多少", "合计", "一共", "总共", "几万"]
@@ -327,6 +330,8 @@ def _first_si(t: str) -> bool | None:
         return True
     if m := re.search(rf"(之前|以前|已经|早就|曾经|一直)[^，。]{{0,8}}(在盐|盐城)[^，。]{{0,6}}({SI})", t):
         return bool(re.search(r"没|未|不", m.group(0)))
+    if m := re.search(r"(社保|参保|保险)[^，。]{0,4}(在盐|盐城)[^，。]{0,4}(早就|已经|之前|以前|一直|都)[^，。]{0,3}(交|缴)过?", t):
+        return bool(re.search(r"没|未|不", m.group(0)))  # 社保在盐城早就交过了: not the first time
     if re.search(rf"(还没|尚未|还未|没有|没)[^，。]{{0,6}}({SI})", t):
         return False
     return None
@@ -419,7 +424,8 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
     low = t.lower()
     if not t:
         return "smalltalk"
-    if any(w in t for w in OUT_OF_SCOPE_WORDS) and not topics:  # a word alone never refuses a covered question
+    if any(w in asking_clause(t) for w in OUT_OF_SCOPE_WORDS) and not topics:  # a word of the background
+        # (我做AI翻译的) never refuses the question asked after it; one in the question itself does
         return "out_of_scope"
     if any(w in t for w in TAX_WORDS) and "登记" not in t and not topics:
         return "out_of_scope"
@@ -427,7 +433,7 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
         return "out_of_scope"  # another place's own policy is asked about
     if asks_onewindow(t, topics):
         return "checklist"
-    if any(w in t for w in MATCH_WORDS):
+    if any(w in t for w in MATCH_WORDS) and not NAMES_A_THING.search(t):
         return "match"
     if len(t) <= 12 and any(w in low for w in SMALLTALK) and not topics:
         return "smalltalk"

@@ -46,3 +46,14 @@ def test_a_ratio_must_be_stated_about_its_subject():
 def test_the_topics_own_article_needs_no_subject():
     own = "第一年按照实际使用费用的100%奖补，第二年按照实际使用费用的70%奖补"
     assert asked_facts.unstated("第三年算力费用补贴比例", [], own) is None
+
+
+def test_a_monthly_subsidy_is_no_price():
+    own = "3年内分别给予3000元/月、2000元/月、1500元/月的生活补贴"
+    assert asked_facts.unstated("入驻以后物业费一个月交多少？", [own], own).name == "price"
+
+
+def test_another_ratio_than_the_topics_own_is_unstated():
+    own = "第一年按照实际使用费用的100%奖补"
+    assert asked_facts.unstated("申请算力券对研发投入占比有要求吗，占比多少？", [], own).name == "ratio"
+    assert asked_facts.unstated("数据采购支持的补贴比例是多少", [], "按照每笔合同额最高30%给予最高30万元采购支持") is None

@@ -220,3 +220,10 @@ def test_a_total_asked_right_after_stays_with_its_question():
 def test_an_approximate_number_is_no_question():
     qs = split("我在盐城干了十几年，今年41岁，全日制本科。生活补贴我能不能拿？", lambda t: understand(t).topics)
     assert len(qs) == 1
+
+
+def test_a_romanised_city_is_a_place():
+    from assistant.typos import normalize
+
+    assert "杭州" in normalize("Tell me Hangzhou's compute voucher rate.")
+    assert understand(normalize("Tell me Hangzhou's compute voucher rate.")).slots.other_city == "杭州"
