@@ -3,11 +3,19 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from datetime import datetime
 
 from tools.checklists import build_checklist, checklist_book
 
 STATUS_LABEL = {"open": "受理中", "waiting": "待补材料", "done": "已办结", "closed": "已关闭"}
+
+
+PHONE_FIELD = re.compile(r"[0-9+\- ]{5,20}")  # the case's callback number, as the API schema accepts it
+
+
+def valid_phone(phone: str) -> bool:
+    return isinstance(phone, str) and PHONE_FIELD.fullmatch(phone) is not None
 
 
 def mask_phone(phone: str | None) -> str | None:

@@ -207,8 +207,9 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
         console.print(f"大模型：{settings.openai_base_url or 'OpenAI'} / {settings.llm_model}（规则引擎兜底）")
     else:
         console.print("大模型：未配置，由规则引擎作答（无需联网）")
+    # X-Forwarded-For is handled by the app, from OPC_TRUSTED_PROXIES only (uvicorn would believe any loopback peer)
     uvicorn.run("assistant.api.server:app", host=host, port=port, workers=workers, log_level="info",
-                factory=False, timeout_graceful_shutdown=5)
+                factory=False, timeout_graceful_shutdown=5, proxy_headers=False)
 
 
 @app.command()

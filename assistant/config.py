@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     rate_limit: str = "30/minute;300/hour"
     rate_limit_ui: str = "120/minute;1500/hour"  # web UI events (chat, follow-ups, calculator, staff page)
     rate_limit_storage: str = "memory://"
+    # Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For is believed; empty: none,
+    # the socket peer is the client (assistant/api/clients.py).
+    trusted_proxies: str = ""
     retention_days: int = 180
     allowed_hosts: str | None = None  # comma-separated Host names; unset: loopback names when bound to loopback
     cors_origins: str = ""  # comma-separated origins allowed cross-origin; empty: same-origin only (UI included)

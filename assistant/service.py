@@ -7,6 +7,7 @@ import logging
 import secrets
 import threading
 import time
+import unicodedata
 from functools import lru_cache
 
 from assistant.config import Settings, get_settings, secret_file
@@ -39,6 +40,37 @@ class SessionDenied(Exception):
 def token_hash(token: str) -> str:
     """Session secrets are 192 random bits: a plain SHA-256 is enough to keep the stored form useless."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def printable(text: str) -> str:
+    """The text without control characters and lone surrogates (which cannot be encoded, stored or sent back)."""
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+
+
+def encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"), which JSON can carry
+        return False
+    return True
+
+
+def validate_token(token) -> str | None:
+    """A session secret as a caller sent it: None, or a short encodable string (anything else is a 422, not a 500)."""
+    if token is None or token == "":
+        return None
+    if not isinstance(token, str) or len(token) > 128 or not encodable(token):
+        raise InvalidInput("invalid_session_token", "session_token 格式不正确（应为新建会话时返回的字符串）。")
+    return token
+
+
+def validate_free_text(text: str | None, field: str, max_chars: int = 2000) -> str | None:
+    """Free text kept as given (comments, notes, names) must be a string that can be stored."""
+    if text is None:
+        return None
+    if not isinstance(text, str) or not encodable(text) or len(text) > max_chars:
+        raise InvalidInput(f"invalid_{field}", f"{field} 必须是不超过{max_chars}字的文本。")
+    return text
 
 
 class AssistantService:
@@ -126,7 +158,7 @@ class AssistantService:
     def validate_message(self, message: str) -> str:
         if not isinstance(message, str):
             raise InvalidInput("invalid_message", "message 必须是字符串")
-        cleaned = "".join(ch for ch in message if ch in "\n\t" or ch.isprintable())
+        cleaned = printable(message)
         if not cleaned.strip():
             raise InvalidInput("empty_message", "请输入问题内容（message 不能为空）。")
         if len(cleaned) > self.settings.max_message_chars:
@@ -137,7 +169,7 @@ class AssistantService:
     def validate_session_id(self, session_id: str | None) -> str | None:
         if session_id is None or session_id == "":
             return None
-        if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise InvalidInput("invalid_session_id", "session_id 只能包含字母、数字、下划线和连字符，长度1–64。")
         return session_id
 
@@ -150,6 +182,7 @@ class AssistantService:
     def authorize_session(self, session_id: str, token: str | None) -> None:
         """Raise SessionDenied unless `token` is the secret of an existing session."""
         self.validate_session_id(session_id)
+        token = validate_token(token)
         exists, stored = self.store.session_owner(session_id)
         if not exists:
             raise SessionDenied(404, "unknown_session", "没有找到这个会话。")
@@ -236,6 +269,10 @@ class AssistantService:
         return self.store.session(self.validate_session_id(session_id) or "")
 
     def feedback(self, session_id: str, turn_id: str | None, helpful: bool, comment: str | None) -> str:
+        self.validate_session_id(session_id)
+        if turn_id is not None and not (isinstance(turn_id, str) and SESSION_ID.fullmatch(turn_id)):
+            raise InvalidInput("invalid_turn_id", "turn_id 只能包含字母、数字、下划线和连字符，长度1–64。")
+        comment = validate_free_text(comment, "comment")
         if not self.store.session_owner(session_id)[0]:
             raise SessionDenied(404, "unknown_session", "没有找到这个会话。")
         if turn_id and not self.store.turn_exists(turn_id, session_id):
@@ -249,11 +286,16 @@ class AssistantService:
 
     def create_case(self, visitor_name: str, entity_type: str, needs: list[str], phone: str | None = None,
                     id_number: str | None = None) -> dict:
-        """The ID number is kept only masked (for the printout) plus a keyed hash (to find the case by it)."""
-        from assistant.cases import case_items, mask_id
-        from assistant.privacy import id_hash
+        """The ID number is kept only masked (for the printout) plus a keyed hash (to find the case by it); the phone
+        is kept as given (the counter calls back), every other number in the free text masked."""
+        from assistant.cases import case_items, mask_id, valid_phone
+        from assistant.privacy import id_hash, mask_text
 
-        return self.store.create_case({"visitor_name": visitor_name.strip(), "phone": phone,
+        visitor_name = validate_free_text(visitor_name, "visitor_name", 50) or ""
+        phone = unicodedata.normalize("NFKC", phone).strip() or None if isinstance(phone, str) else phone
+        if phone is not None and not valid_phone(phone):
+            raise InvalidInput("invalid_phone", "电话只能包含数字、空格、+ 和 -，5–20 位。")
+        return self.store.create_case({"visitor_name": mask_text(visitor_name.strip()), "phone": phone,
                                        "id_number": mask_id(id_number),
                                        "id_hash": id_hash(id_number, self.pii_key) if id_number else None,
                                        "entity_type": entity_type, "needs": needs,
@@ -266,7 +308,12 @@ class AssistantService:
                     status: str | None = None) -> dict | None:
         """Only the items ticked, the note added and the status set change: applied to the case as it is in the
         database inside one transaction, so concurrent staff edits never undo each other."""
+        from assistant.privacy import mask_text
         from assistant.store import now
+
+        note = validate_free_text(note, "note")
+        if tick and not all(isinstance(k, str) and encodable(k) for k in tick):
+            raise InvalidInput("unknown_item", "清单项的键必须是清单中的文本。")
 
         def change(case: dict) -> dict:
             fields: dict = {}
@@ -280,7 +327,7 @@ class AssistantService:
                         item["done"] = bool(tick[item["key"]])
                 fields["checklist"] = case["checklist"]
             if note:
-                fields["notes"] = case["notes"] + [{"text": note.strip(), "at": now()}]
+                fields["notes"] = case["notes"] + [{"text": mask_text(note.strip()), "at": now()}]
             if status:
                 fields["status"] = status
             return fields

@@ -176,7 +176,9 @@ class Store:
 
     # --- feedback -------------------------------------------------------------------------------------
     def add_feedback(self, session_id: str, turn_id: str | None, helpful: bool, comment: str | None) -> str:
+        """The comment is free text: phone and ID numbers in it are stored masked, as in the turns."""
         fid = "f-" + secrets.token_hex(8)
+        comment = mask_text(comment) if comment else comment
         self._run(lambda db: db.execute(text(
             "INSERT INTO feedback (id, session_id, turn_id, helpful, comment, created_at) VALUES (:i,:s,:t,:h,:c,:d)"),
             {"i": fid, "s": session_id, "t": turn_id, "h": int(helpful), "c": comment, "d": now()}))

@@ -21,12 +21,13 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, data_dir: Path, db_url: str | None = None, workers: int = 1, env: dict | None = None,
-                 log_level: str = "warning"):
+                 log_level: str = "warning", cli: bool = False):
         self.data_dir = data_dir
         self.db_url = db_url or f"sqlite:///{data_dir / 'server.sqlite3'}"
         self.workers = workers
         self.extra_env = env or {}
         self.log_level = log_level
+        self.cli = cli  # started as `opc-assistant serve` (as make run does) instead of `python -m uvicorn`
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -37,6 +38,9 @@ class Server:
                "OPC_STAFF_TOKEN": os.environ.get("OPC_STAFF_TOKEN", "test-staff-token"), **self.extra_env}
         cmd = [sys.executable, "-m", "uvicorn", "assistant.api.server:app", "--host", "127.0.0.1",
                "--port", str(self.port), "--workers", str(self.workers), "--log-level", self.log_level]
+        if self.cli:
+            cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(self.workers)]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

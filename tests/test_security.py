@@ -390,3 +390,202 @@ def test_no_cross_origin_reads_of_the_api_or_the_ui(server):
         assert "access-control-allow-origin" not in pre.headers, origin
     same = httpx.get(server.url + "/ui/config", timeout=30)  # the UI itself (same origin) still works
     assert same.status_code == 200 and same.json()["show_error"] is False
+
+
+# --- second audit: limits that could be walked around, the login backoff, masking, lone surrogates --------------
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+
+
+def mcp(server, method, params=None, **kw):
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, **({"params": params} if params else {})}
+    return httpx.post(server.url + "/mcp/", json=body, headers={**MCP_HEADERS, **kw.pop("headers", {})}, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def tight(service, tmp_path_factory):
+    """Started as the tests start every server (`python -m uvicorn`, uvicorn's own proxy headers on), 3/minute each."""
+    srv = Server(fresh_data(tmp_path_factory.mktemp("tight")),
+                 env={"OPC_RATE_LIMIT": "3/minute", "OPC_RATE_LIMIT_UI": "3/minute"}).start()
+    yield srv
+    srv.stop()
+
+
+def test_mcp_tool_calls_are_limited_handshakes_are_not(tight):
+    call = {"name": "search_policy", "arguments": {"query": "算力券", "k": 2}}
+    codes = [mcp(tight, "tools/call", call).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    assert mcp(tight, "tools/list").status_code == 200  # listing the tools costs nothing
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": call} for i in range(2)]
+    r = httpx.post(tight.url + "/mcp/", json=batch, headers=MCP_HEADERS, timeout=60)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
+
+
+def test_every_web_ui_api_route_is_limited(tight):
+    codes = [httpx.post(tight.url + "/ui/gradio_api/api/do_search", json={"data": ["算力券"]}, timeout=60).status_code
+             for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    for path in ("/ui/gradio_api/run/do_search", "/ui/gradio_api/call/do_search", "/ui/gradio_api/queue/join"):
+        assert httpx.post(tight.url + path, json={"data": ["算力券"]}, timeout=60).status_code == 429, path
+
+
+def test_forwarded_for_from_an_untrusted_peer_gives_no_fresh_limit(tight):
+    """uvicorn (started directly) rewrites the peer from X-Forwarded-For for loopback; the app does not believe it."""
+    codes = [httpx.get(tight.url + "/api/search", params={"q": "算力券"}, timeout=60,
+                       headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(1, 6)]
+    assert codes == [200, 200, 200, 429, 429]
+
+
+@pytest.fixture(scope="module")
+def served(service, tmp_path_factory):
+    """Started as `make run` starts it (`opc-assistant serve`), with loopback as the trusted proxy, 3/minute."""
+    srv = Server(fresh_data(tmp_path_factory.mktemp("served")), cli=True,
+                 env={"OPC_RATE_LIMIT": "3/minute", "OPC_TRUSTED_PROXIES": "127.0.0.1"}).start()
+    yield srv
+    srv.stop()
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(served):
+    def search(xff):
+        return httpx.get(served.url + "/api/search", params={"q": "算力券"}, timeout=60,
+                         headers={"X-Forwarded-For": xff}).status_code
+
+    assert [search("198.51.100.7") for _ in range(4)] == [200, 200, 200, 429]
+    # a client's own X-Forwarded-For comes first; the proxy appends the address it saw, which is the one counted
+    assert search("10.9.9.9, 198.51.100.7") == 429
+    assert [search("198.51.100.8") for _ in range(3)] == [200, 200, 200]  # another user behind the same proxy
+    log = served.log.read_text(errors="ignore")
+    assert "198.51.100.8:0" in log  # the access log names the forwarded client
+
+
+def test_cli_serve_does_not_believe_forwarded_for_by_default(service, tmp_path):
+    srv = Server(fresh_data(tmp_path), cli=True, env={"OPC_RATE_LIMIT": "3/minute"}).start()
+    try:
+        codes = [httpx.get(srv.url + "/api/search", params={"q": "算力券"}, timeout=60,
+                           headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(1, 5)]
+        assert codes == [200, 200, 200, 429]
+    finally:
+        srv.stop()
+
+
+def test_staff_login_backoff_survives_forwarded_for_rotation(limited):
+    from gradio_client import Client
+
+    for i in range(3):
+        tries = Client(limited.url + "/ui/", verbose=False, headers={"X-Forwarded-For": f"10.1.1.{i}"})
+        assert tries.predict("wrong", api_name="/do_login")[0] == "令牌不正确。"
+    fresh = Client(limited.url + "/ui/", verbose=False, headers={"X-Forwarded-For": "10.2.2.1"})
+    assert "秒后再试" in fresh.predict(SHORT_TOKEN, api_name="/do_login")[0]
+
+
+def test_staff_login_failures_have_a_global_budget_and_are_not_wiped_by_a_flood():
+    from ui.app import StaffLogins
+
+    logins = StaffLogins(lambda: "the-right-token-123", 8)
+    for _ in range(3):
+        assert logins.login("wrong", "10.0.0.1")[0] is None
+    for i in range(StaffLogins.GLOBAL_FREE_TRIES - 3):  # one failure each from many addresses
+        assert logins.login("wrong", f"10.1.{i // 250}.{i % 250}")[1] == "令牌不正确。"
+    sid, message = logins.login("the-right-token-123", "192.0.2.1")  # a new address is not a new budget
+    assert sid is None and "秒后再试" in message
+
+    small = StaffLogins(lambda: "the-right-token-123", 8)
+    small.MAX_CLIENTS, small.GLOBAL_FREE_TRIES = 50, 10 ** 6
+    for _ in range(3):
+        small.login("wrong", "10.0.0.1")
+    for i in range(49):  # fills the table: the oldest entries go one by one, nobody else's
+        small.login("wrong", f"10.3.0.{i}")
+    assert "秒后再试" in small.login("the-right-token-123", "10.0.0.1")[1]
+    assert len(small._failures) == 50
+
+
+PII_MESSAGES = {  # message -> the number as it must never be stored
+    "电话+8613812345681，我30岁硕士全日制首次在盐参保，生活补贴多少？": "13812345681",
+    "手机１３８１２３４５６８０，身份证３２０９０２１９９００１０１１２３６，硕士生活补贴多少？": "320902199001011236",
+    "手机 138-1234-5679，身份证 320902 19900101 1235，硕士生活补贴多少？": "320902199001011235",
+    "联系我 0086 138 1234 5677，硕士生活补贴多少？": "13812345677",
+}
+
+
+def digits_of(text: str) -> str:
+    from assistant.privacy import fold
+
+    return re.sub(r"[^0-9]", "", fold(text))
+
+
+def test_phone_and_id_numbers_are_masked_in_every_stored_text(server, staff_headers):
+    stored = []
+    for message in PII_MESSAGES:
+        r = post(server, "/api/chat", {"message": message})
+        assert r.status_code == 200
+        stored.append(r.json())
+    first = stored[0]
+    fb = post(server, "/api/feedback", {"session_id": first["session_id"], "session_token": first["session_token"],
+                                        "turn_id": first["turn_id"], "helpful": False,
+                                        "comment": "请回电13812345699，身份证320902199001011299"})
+    assert fb.status_code in (200, 201)
+    case = post(server, "/api/cases", {"visitor_name": "郑一", "phone": "13900002222", "entity_type": "individual"},
+                headers=staff_headers).json()
+    note = httpx.patch(f"{server.url}/api/cases/{case['id']}", headers=staff_headers, timeout=30,
+                       json={"note": "核验身份证 320902-19900101-1277，备用电话 139 0000 3333"})
+    assert note.status_code == 200
+    con = sqlite3.connect(server.db_url.removeprefix("sqlite:///"))
+    turns = [q for (q,) in con.execute("SELECT question FROM turns WHERE session_id IN (%s)" % ",".join(
+        "?" * len(stored)), [a["session_id"] for a in stored])]
+    comment = con.execute("SELECT comment FROM feedback WHERE session_id=?", (first["session_id"],)).fetchone()[0]
+    phone, notes = con.execute("SELECT phone, notes FROM cases WHERE id=?", (case["id"],)).fetchone()
+    con.close()
+    assert len(turns) == len(PII_MESSAGES)
+    for question, secret in zip(turns, PII_MESSAGES.values()):
+        assert secret not in digits_of(question), question
+        assert re.search(r"138\*{4}56[0-9]{2}|3209\*{10}12[0-9]{2}", question), question
+    assert comment == "请回电138****5699，身份证3209**********1299"
+    assert "3209**********1277" in notes and "139****3333" in notes and "19900101" not in digits_of(notes)
+    assert phone == "13900002222"  # the counter's callback number is kept as given
+
+
+def test_lone_surrogate_is_422_on_the_api_and_the_web_ui(server, service, staff_headers):
+    from assistant.service import InvalidInput
+
+    new = post(server, "/api/chat", {"message": "硕士生活补贴多少？"}).json()
+    v1 = httpx.post(server.url + "/v1/chat/completions", timeout=60, headers={"content-type": "application/json"},
+                    content=('{"messages": [{"role": "user", "content": "hi"}], "metadata": {"session_id": "%s", '
+                             '"session_token": "\\ud800"}}' % new["session_id"]).encode())
+    assert v1.status_code == 422 and v1.json()["error"]["code"] == "invalid_session_token", v1.text
+    again = httpx.post(server.url + "/v1/chat/completions", timeout=60, json={
+        "messages": [{"role": "user", "content": "硕士生活补贴多少？"}],
+        "metadata": {"session_id": new["session_id"], "session_token": new["session_token"]}})
+    assert again.status_code == 200  # the right secret still works
+    with pytest.raises(InvalidInput):  # the service layer itself refuses it, whoever calls
+        service.authorize_session(new["session_id"], "\ud800")
+    case = post(server, "/api/cases", {"visitor_name": "冯二", "entity_type": "individual"}, headers=staff_headers).json()
+    for change in ({"tick": {"\ud800": True}}, {"note": "\ud800"}):
+        r = httpx.patch(f"{server.url}/api/cases/{case['id']}", content=json.dumps(change).encode(), timeout=30,
+                        headers={**staff_headers, "content-type": "application/json"})
+        assert r.status_code == 422, (change, r.text)
+    for fn, data in (("respond", ["\ud800", [], None, []]), ("do_login", ["\ud800"]),
+                     ("do_search", ["算力\ud800券"])):
+        r = httpx.post(server.url + f"/ui/gradio_api/api/{fn}", content=json.dumps({"data": data}).encode(),
+                       headers={"content-type": "application/json"}, timeout=60)  # json.dumps writes \ud800
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_text", (fn, r.text)
+    ok = httpx.post(server.url + "/ui/gradio_api/api/do_search", json={"data": ["算力券😀"]}, timeout=60)
+    assert ok.status_code == 200  # a real (paired) astral character is fine
+
+
+def test_client_resolution_believes_only_the_configured_proxies():
+    from assistant.api.clients import UNVERIFIED, ClientResolver
+
+    def scope(peer, *xff):
+        return {"client": (peer, 5000), "headers": [(b"x-forwarded-for", v.encode()) for v in xff]}
+
+    proxies = ClientResolver("10.0.0.5, 10.1.0.0/16")
+    assert proxies.resolve(scope("10.0.0.5", "6.6.6.6, 198.51.100.7")) == ("198.51.100.7", "198.51.100.7")
+    assert proxies.resolve(scope("10.0.0.5", "6.6.6.6", "198.51.100.7, 10.1.2.3")) == ("198.51.100.7", "198.51.100.7")
+    assert proxies.resolve(scope("10.0.0.5", "not-an-ip")) == ("10.0.0.5", None)  # garbage: the proxy is the key
+    assert proxies.resolve(scope("203.0.113.9", "198.51.100.7")) == ("203.0.113.9", None)  # not a proxy of ours
+    assert proxies.resolve(scope("198.51.100.7", "198.51.100.7")) == (UNVERIFIED, None)  # uvicorn rewrote the peer
+    assert ClientResolver("").resolve(scope("::ffff:10.0.0.5")) == ("10.0.0.5", None)
+    # one IPv6 subscriber (a /64) is one client, whichever of its addresses it uses
+    assert ClientResolver("").resolve(scope("2001:db8:1:2::a"))[0] == ClientResolver("").resolve(
+        scope("2001:db8:1:2:ffff::1"))[0] == "2001:db8:1:2::/64"
+    with pytest.raises(ValueError):
+        ClientResolver("10.0.0.300")

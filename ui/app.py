@@ -1,6 +1,7 @@
 """Gradio pages mounted into the FastAPI app. They call the same service layer as the API."""
 from __future__ import annotations
 
+import collections
 import hmac
 import html
 import logging
@@ -17,7 +18,7 @@ import pandas as pd  # noqa: E402
 
 from assistant.api.deps import print_link  # noqa: E402
 from assistant.cases import STATUS_LABEL, public_view  # noqa: E402
-from assistant.service import AssistantService, InvalidInput, SessionDenied  # noqa: E402
+from assistant.service import AssistantService, InvalidInput, SessionDenied, encodable, printable  # noqa: E402
 from assistant.store import StoreUnavailable  # noqa: E402
 from tools import places  # noqa: E402
 from tools.checklists import checklist_book  # noqa: E402
@@ -43,22 +44,30 @@ log = logging.getLogger("opc.ui")
 class StaffLogins:
     """Staff logins of the web UI: each is a random id that expires (it is not the Gradio session hash, which
     travels in URLs). The token is compared in constant time; after repeated failures a client must wait before
-    its next try (refused without checking, so no worker is held), and each failure is logged."""
+    its next try (refused without checking, so no worker is held), and each failure is logged. The client is the
+    one the API guard resolved (no header picks it); failures from all clients together have a budget too, so
+    neither many addresses nor a flood of new ones (the oldest are dropped, never all) buys more guesses."""
 
     FREE_TRIES, WINDOW_S, MAX_WAIT_S = 3, 900, 60
+    GLOBAL_FREE_TRIES, MAX_CLIENTS = 30, 10000
 
     def __init__(self, token_getter, hours: float):
         self.token_getter, self.ttl = token_getter, hours * 3600
         self._sessions: dict[str, float] = {}
-        self._failures: dict[str, list[float]] = {}
+        self._failures: dict[str, list[float]] = {}  # per client, oldest client first
+        self._all_failures: collections.deque[float] = collections.deque(maxlen=self.GLOBAL_FREE_TRIES + 10)
         self._lock = threading.Lock()
 
-    def wait_s(self, client: str, now: float) -> int:
-        fails = [t for t in self._failures.get(client, []) if now - t < self.WINDOW_S]
-        if len(fails) < self.FREE_TRIES:
+    def _backoff(self, times, free: int, now: float) -> int:
+        fails = [t for t in times if now - t < self.WINDOW_S]
+        if len(fails) < free:
             return 0
-        wait = min(2 ** (len(fails) - self.FREE_TRIES), self.MAX_WAIT_S)
+        wait = min(2 ** (len(fails) - free), self.MAX_WAIT_S)
         return max(0, int(fails[-1] + wait - now + 0.999))
+
+    def wait_s(self, client: str, now: float) -> int:
+        return max(self._backoff(self._failures.get(client, []), self.FREE_TRIES, now),
+                   self._backoff(self._all_failures, self.GLOBAL_FREE_TRIES, now))
 
     def login(self, given: str | None, client: str) -> tuple[str | None, str]:
         """(login id or None, message for the page)."""
@@ -68,21 +77,32 @@ class StaffLogins:
             if wait:
                 log.warning("staff UI login refused for %s: too many failures, retry in %ds", client, wait)
                 return None, f"尝试次数过多，请 {wait} 秒后再试。"
-            if given and hmac.compare_digest(given.encode(), self.token_getter().encode()):
+            if isinstance(given, str) and encodable(given) and hmac.compare_digest(
+                    given.encode(), self.token_getter().encode()):
                 self._failures.pop(client, None)
                 self._sessions = {k: v for k, v in self._sessions.items() if v > now}
                 sid = secrets.token_urlsafe(24)
                 self._sessions[sid] = now + self.ttl
                 return sid, f"已登录（{self.ttl / 3600:g} 小时内有效）。"
-            fails = [t for t in self._failures.get(client, []) if now - t < self.WINDOW_S] + [now]
-            if len(self._failures) > 10000:  # bounded memory under a spray of clients
-                self._failures.clear()
+            fails = [t for t in self._failures.pop(client, []) if now - t < self.WINDOW_S] + [now]
+            while len(self._failures) >= self.MAX_CLIENTS:  # bounded memory: the longest-quiet client goes
+                self._failures.pop(next(iter(self._failures)))
             self._failures[client] = fails[-20:]
+            self._all_failures.append(now)
         log.warning("staff UI login failed from %s (%d failures in %d min)", client, len(fails), self.WINDOW_S // 60)
         return None, "令牌不正确。"
 
     def valid(self, sid: str | None) -> bool:
         return bool(sid) and self._sessions.get(sid, 0) > time.time()
+
+
+def client_of(request: gr.Request | None) -> str:
+    """The client key the API guard resolved for this request (assistant/api/clients.py), else the peer."""
+    raw = getattr(request, "request", None) if request else None
+    key = ((getattr(raw, "scope", None) or {}).get("state") or {}).get("opc_client")
+    if key:
+        return key
+    return request.client.host if request and request.client else "unknown"
 
 
 def article_link(doc: str, section: str) -> str:
@@ -130,7 +150,8 @@ def _chat_tab(service: AssistantService) -> None:
 
         def respond(message, history, sid, tids):
             history = list(history or [])
-            if not (message or "").strip():
+            message = printable(message) if isinstance(message, str) else ""  # what can be shown back and stored
+            if not message.strip():
                 yield history, sid, tids, "", [], *[gr.update(visible=False)] * 3
                 return
             history.append({"role": "user", "content": message})
@@ -306,8 +327,7 @@ def _staff_tab(service: AssistantService, logins: StaffLogins) -> None:
             delete = gr.Button("删除办件", variant="stop")
 
         def do_login(tok, request: gr.Request):
-            client = request.client.host if request and request.client else "unknown"
-            sid, message = logins.login(tok, client)
+            sid, message = logins.login(tok, client_of(request))
             return sid, gr.update(visible=bool(sid)), message, ""
 
         def listing(sess, q=None):

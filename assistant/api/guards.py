@@ -1,9 +1,11 @@
 """The outer ASGI layer of the public service: body size enforced while reading, per-client rate limits (429 with
-Retry-After), no uploads to the web UI, and security headers on every response."""
+Retry-After), no uploads to the web UI, and security headers on every response. The client is resolved here once
+(assistant.api.clients) and left in scope["state"]["opc_client"] for the web UI's staff-login backoff."""
 from __future__ import annotations
 
 import json
 import math
+import re
 import time
 
 from limits import parse_many
@@ -11,13 +13,18 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 
+from assistant.api.clients import ClientResolver
 from assistant.config import Settings
 from assistant.ratelimit_pg import PgRateLimiter, is_postgres
 
-# Routes that cost CPU per request (retrieval, the rules engine, the LLM): limited per client. The web UI's events
-# have their own, larger allowance.
+# Routes that cost CPU per request (retrieval, the rules engine, the LLM): limited per client, and so is each MCP
+# tool call. Every POST to the web UI runs a UI function (queue/join, run/, api/, call/, stream/, component_server…):
+# they share the UI's own, larger allowance.
 LIMITED = ("/api/chat", "/api/search", "/api/tools/", "/api/feedback", "/v1/chat/completions")
-LIMITED_UI = ("/ui/gradio_api/queue/join", "/ui/gradio_api/run/", "/ui/gradio_api/call/")
+UI = "/ui/"
+MCP = "/mcp"
+# MCP messages that run nothing costly; anything else (tools/call, unknown, unparseable) counts as an API call.
+MCP_FREE = {"initialize", "ping", "tools/list", "prompts/list", "resources/list", "resources/templates/list"}
 UPLOADS = "/gradio_api/upload"  # the web UI takes no files
 STRICT_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
               "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -40,6 +47,58 @@ class RateLimiter:
         return None
 
 
+# A JSON escape of a lone UTF-16 surrogate ("\ud800" with no partner): a string that cannot be encoded, stored or
+# sent back. The web UI echoes its inputs (Gradio answers 500 on them), so its bodies are checked here; the API's
+# own validation (pydantic, the service layer) handles its fields. The regex is a cheap pre-check; the parse decides.
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                              rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def has_lone_surrogate(body: bytes) -> bool:
+    if not SURROGATE_ESCAPE.search(body):
+        return False
+    try:
+        stack = [json.loads(body)]
+    except (ValueError, RecursionError):
+        return False  # not JSON: the route answers 422 itself
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += list(item.keys()) + list(item.values())
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str):
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def mcp_calls(body: bytes) -> int:
+    """How many API calls an MCP request body makes (a JSON-RPC message or a batch); at least 1 unless every message
+    is a handshake, a listing or a notification."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return 1
+    messages = parsed if isinstance(parsed, list) else [parsed]
+    free = [m for m in messages if isinstance(m, dict) and isinstance(m.get("method"), str)
+            and (m["method"] in MCP_FREE or m["method"].startswith("notifications/"))]
+    return len(messages) - len(free) if messages else 1
+
+
+def limit_kind(path: str, method: str) -> str | None:
+    """Which allowance a request draws on: "api", "ui", "mcp" (decided per message, after the body is read) or None."""
+    if path.startswith(LIMITED):
+        return "api"
+    if method == "POST" and path.startswith(UI):
+        return "ui"
+    if method == "POST" and (path == MCP or path.startswith(MCP + "/")):
+        return "mcp"
+    return None
+
+
 async def _send_error(send, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
     body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -58,6 +117,7 @@ class Guard:
     def __init__(self, app, settings: Settings):
         self.app = app
         self.settings = settings
+        self.clients = ClientResolver(settings.trusted_proxies)
         specs = {"api": settings.rate_limit, "ui": settings.rate_limit_ui}
         if settings.rate_limit_storage == "memory://" and is_postgres(settings.db_url):
             self.limiter = PgRateLimiter(specs, settings.db_url)  # shared by every process on this database
@@ -67,24 +127,22 @@ class Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        path = scope.get("path", "")
+        path, method = scope.get("path", ""), scope.get("method", "GET")
         if path.endswith(UPLOADS):
             return await _send_error(send, 403, "uploads_disabled", "本服务不接收上传文件。")
-        kind = "api" if path.startswith(LIMITED) else "ui" if path.startswith(LIMITED_UI) else None
-        if kind:
-            client = (scope.get("client") or ("unknown", 0))[0]
-            if getattr(self.limiter, "blocking", False):
-                wait = await run_in_threadpool(self.limiter.retry_after, kind, client)
-            else:
-                wait = self.limiter.retry_after(kind, client)
-            if wait is not None:
-                return await _send_error(send, 429, "rate_limited", f"请求太频繁，请 {wait} 秒后再试。",
-                                         {"Retry-After": str(wait)})
-        if scope["method"] in ("POST", "PUT", "PATCH"):
+        client = self._client(scope)
+        kind = limit_kind(path, method)
+        if kind in ("api", "ui") and (wait := await self._hit(kind, client, 1)):
+            return await self._send_limited(send, wait)
+        if method in ("POST", "PUT", "PATCH"):
             limit = self.settings.max_ui_body_bytes if path.startswith("/ui") else self.settings.max_body_bytes
-            receive = await self._read_body(scope, receive, limit)
+            receive, body = await self._read_body(scope, receive, limit)
             if receive is None:
                 return await _send_error(send, 422, "body_too_large", f"请求体过大（上限 {limit} 字节）。")
+            if path.startswith(UI) and has_lone_surrogate(body):  # API routes validate their own fields
+                return await _send_error(send, 422, "invalid_text", "请求中有无法识别的字符（不成对的代理项），请检查输入。")
+            if kind == "mcp" and (wait := await self._hit("api", client, mcp_calls(body))):
+                return await self._send_limited(send, wait)
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -95,13 +153,40 @@ class Guard:
 
         await self.app(scope, receive, send_with_headers)
 
+    def _client(self, scope) -> str:
+        """Resolve the client once; a client forwarded by a trusted proxy becomes scope["client"] (logs, the UI)."""
+        key, forwarded = self.clients.resolve(scope)
+        if forwarded:
+            scope["client"] = (forwarded, 0)
+            proto = next((v.decode("latin-1").strip() for k, v in scope.get("headers", [])
+                          if k == b"x-forwarded-proto"), None)
+            if proto in ("http", "https"):
+                scope["scheme"] = proto
+        scope.setdefault("state", {})["opc_client"] = key
+        return key
+
+    async def _hit(self, kind: str, client: str, count: int) -> int | None:
+        """Count `count` requests of `kind`; the seconds to wait as soon as one is over a limit, else None."""
+        for _ in range(count):
+            if getattr(self.limiter, "blocking", False):
+                wait = await run_in_threadpool(self.limiter.retry_after, kind, client)
+            else:
+                wait = self.limiter.retry_after(kind, client)
+            if wait is not None:
+                return wait
+        return None
+
+    @staticmethod
+    async def _send_limited(send, wait: int) -> None:
+        await _send_error(send, 429, "rate_limited", f"请求太频繁，请 {wait} 秒后再试。", {"Retry-After": str(wait)})
+
     @staticmethod
     async def _read_body(scope, receive, limit: int):
         """Read the whole body, stopping as soon as it passes `limit` (chunked bodies have no Content-Length to
-        trust). Returns a receive callable that replays it, or None when it is too large."""
+        trust). Returns (a receive callable that replays it, the body), or (None, None) when it is too large."""
         for k, v in scope.get("headers", []):
             if k == b"content-length" and v.isdigit() and int(v) > limit:
-                return None
+                return None, None
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -111,7 +196,7 @@ class Guard:
                 break
             size += len(message.get("body", b""))
             if size > limit:
-                return None
+                return None, None
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         replay = [first] if chunks is None else [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
@@ -119,4 +204,4 @@ class Guard:
         async def replayed():
             return replay.pop() if replay else await receive()
 
-        return replayed
+        return replayed, b"".join(chunks or [])
