@@ -157,7 +157,7 @@ def _touches_number(text: str, figures: list[Figure], i: int) -> bool:
     first, last = fig.value[:1], fig.value[-1:]
     if left in OPERATOR or right in OPERATOR or right in MULTIPLIER:
         return True
-    if _numeric(left) and _numeric(first):
+    if prev and _numeric(left) and _numeric(first):  # a digit the model wrote is a violation of its own (or 1. a list)
         return True
     if _numeric(last):  # a bare figure: nothing numeric and no unit may follow it
         units = rules()["quantity_units"] + ["个", "成"]

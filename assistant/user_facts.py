@@ -76,6 +76,8 @@ def _money(slots) -> Counter:
 def _loose_numbers(message: str) -> Counter:
     """Numbers that no typed fact reads (3个场景), with fixed words (一人公司, 一网通办) and ordinals (第一) left
     out, and numbers with a unit left out (their typed fact is the only reading: 30岁 is an age)."""
+    from assistant.understand import to_number
+
     spans = fixed_phrase_spans(message) + [m.span() for m in RE_ORDINAL.finditer(message)]
     text = mask(message, spans)
     units = rules()["quantity_units"] + ["个月", "平方", "平米", "㎡", "w", "W", "k", "K"]
@@ -83,8 +85,6 @@ def _loose_numbers(message: str) -> Counter:
     for m in RE_NUMBER.finditer(text):
         if any(text[m.end():].lstrip().startswith(u) for u in units):
             continue
-        from assistant.understand import to_number
-
         v = to_number(m.group(0))
         if v is not None:
             out[_key(v)] += 1
