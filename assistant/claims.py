@@ -1,5 +1,6 @@
-"""Claims without numbers, checked against the data: article labels, departments, absolute phrases, and which
-benefit a sentence's figure belongs to. Each check returns violations worded for the retry prompt."""
+"""Claims without numbers, checked against the data: article labels, departments, absolute phrases, deadlines and
+contact details, conditions said not to apply, and which benefit a figure belongs to. Each check returns violations
+worded for the retry prompt; the word lists are language conventions in knowledge/guard.yaml."""
 from __future__ import annotations
 
 import re
@@ -38,9 +39,11 @@ def _department_names(text: str) -> set[str]:
     """Names ending in a department word (…局, …委员会, …部门, …中心), each taken from the last preposition or verb
     before it (请到盐都区行政审批局 -> 盐都区行政审批局); words that only look like one (布局, 主办) are not."""
     r = rules()
-    suffixes = "|".join(sorted(map(re.escape, r["department_suffixes"]), key=len, reverse=True))
+    not_before = r["department_suffix_not_before"]
+    suffixes = "|".join(re.escape(w) + (f"(?![{not_before[w]}])" if w in not_before else "")
+                        for w in sorted(r["department_suffixes"], key=len, reverse=True))
     stop, found = set(r["department_boundaries"]), set()
-    for m in re.finditer(f"(?:{suffixes})(?![理法事公好成到得完托屈面势限])", text):
+    for m in re.finditer(suffixes, text):
         start = m.start()
         while start > 0 and m.end() - start < 16 and "\u4e00" <= text[start - 1] <= "\u9fff" \
                 and text[start - 1] not in stop:
