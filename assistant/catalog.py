@@ -2,6 +2,7 @@
 check) the facts that belong to it. Selection by evidence reads this instead of hand-kept maps."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import yaml
@@ -136,9 +137,16 @@ def value_vocab() -> dict[str, dict[str, list[str]]]:
 def value_in(text: str, field: str) -> str | None:
     """The canonical value of a field named in the text: the first one named (the user's own; a later one is a
     what-if: 评估良好，奖励多少？优秀呢？), the longest naming word at the same place."""
+    from assistant.facts import negated
+
     best: tuple[int, int, str] | None = None
     for canonical, words in value_vocab().get(field, {}).items():
         for w in words:
-            if (at := text.find(w)) >= 0 and (best is None or (at, -len(w)) < best[:2]):
-                best = (at, -len(w), canonical)
+            for m in re.finditer(re.escape(w), text):
+                at = m.start()
+                if negated(text, at):  # 没评上优秀 names the value the user did not get
+                    continue
+                if best is None or (at, -len(w)) < best[:2]:
+                    best = (at, -len(w), canonical)
+                break
     return best[2] if best else None

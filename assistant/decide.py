@@ -114,8 +114,10 @@ def _annual(ctx: Ctx) -> dict[int, float]:
 
 def _voucher(ctx: Ctx, tool: str) -> Plan:
     s, p = ctx.s, Plan(topic=ctx.topic)
-    if s.order_unknown and len(s.amounts) > 1:  # which year is which decides the rate: ask, never guess
-        p.missing.append("您提到的几笔算力费用分别是第几年的？请按“第一年X万，第二年Y万”告诉我，我再逐年计算。")
+    unframed = len(s.amounts) > 1 and not s.annual and not s.years_framed  # 一笔25万，一笔40万: which years?
+    if (s.order_unknown or unframed) and len(s.amounts) > 1:  # which year is which decides the rate: ask
+        p.missing.append("您提到的几笔算力费用是同一年的，还是分别是第几年的？请按“第一年X万，第二年Y万”"
+                         "（同一年的请说明“同一年”）告诉我，我再逐年计算。")
         return p
     annual = _annual(ctx)
     p.focus_year = s.nth_year if not s.annual else None

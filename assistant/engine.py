@@ -5,22 +5,24 @@ import copy
 import re
 from typing import Any
 
+import jieba.posseg as pseg
 from pydantic import ValidationError
 
-from assistant import compose, policy_answer
+from assistant import asked_facts, compose, policy_answer
+from assistant.carry import carry, is_bare_follow_up
 from assistant.catalog import (dialogue, filled, rule_entry, topic_by_fields, topic_cues, topic_fields, topic_tools,
                                with_context_topics)
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
-from assistant.questions import split as split_questions
+from assistant.questions import asking_sentence, split as split_questions
 from assistant.segment import expand_query, terms, tokens
 from assistant.typos import normalize
 from assistant.understand import Understanding, classify, profile_updates, understand
 from tools import places
 from tools.matching import Profile, match_policies
 from tools.money import yuan
-from tools.registry import run_tool
+from tools.registry import effective_arguments, get_tool, run_tool
 from tools.rules import policy_book
 
 # Words too general to show that a question is about something the documents cover.
@@ -36,15 +38,6 @@ NAMED_BENEFIT = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:补贴|补助|奖励|经�
 LEADING_FILLER = re.compile(r"^.*?(?:有没有|有无|没有|能不能|可不可以|可以|能|有|的|给|拿|申请|享受|什么|哪些|一笔)")
 
 BOLD_AMOUNT = re.compile(r"\*\*([^*\n]*?\d[^*\n]*?元[^*\n]*?)\*\*")  # a headline amount in Markdown bold
-
-# What a question asks for -> what the evidence must state for the documents to answer it.
-QUANTITY_EVIDENCE = [
-    (re.compile(r"比例|比率|费率|百分之几|几个点"), re.compile(r"%|％|比例|百分之|成")),
-    (re.compile(r"基数"), re.compile(r"基数")),
-    (re.compile(r"截止|哪天|几号|日期|什么时候|何时|几月"), re.compile(r"\d{4}年|\d+月|\d+日|年底|年末|之前|以前")),
-    (re.compile(r"规模|多少亿|几亿"), re.compile(r"亿")),
-]
-
 
 def fact_values(slots) -> dict:
     """The understood facts by field name; an office area is the community's, not a flat's."""
@@ -136,6 +129,10 @@ class RulesEngine:
         if u.correction and not u.topic and updates and not state.get("last_topic"):
             u.profile_statement = True
         topic = self._resolve_topic(u, state)
+        last = state.get("last_call") or {}
+        if topic and not u.topic and last.get("topic") == topic:
+            fields = set(get_tool(topic_tools()[topic]).input_model.model_fields) if topic in topic_tools() else set()
+            u.slots = carry(last.get("slots"), u.slots, u.text, fields)  # a what-if or follow-up of the last call
         if topic == "community_check" and not u.slots.counts and not u.slots.office_area_sqm and not u.slots.orders_yuan:
             topic = None  # a question about the conditions, answered from the guideline text
         intent = u.intent
@@ -148,12 +145,16 @@ class RulesEngine:
         elif intent == "smalltalk" and not u.profile_statement:
             reply.parts.append(compose.smalltalk())
             reply.follow_up = list(dialogue().get("greeting_suggestions", []))
-        elif intent == "checklist" and any(asked.search(u.text) for asked, _ in QUANTITY_EVIDENCE[:2]):
-            self._policy_qa(u, reply)  # a rate or a base is no step of opening a company
+        elif intent == "checklist" and (kind := asked_facts.asked(u.text)) and kind[0].not_a_step:
+            self._policy_qa(u, reply)  # a rate, a base or a phone number is no step of opening a company
         elif intent == "checklist":
             self._checklist(u, state, reply)
         elif intent == "match" or (u.profile_statement and not topic):
             self._match(u, profile, reply)
+        elif topic and intent != "match" and self._unknown_named_benefit(asking_sentence(u.text)):
+            self._refuse(u, reply, self.searcher.search(u.text, 1))  # 每月500元的电费补贴: no such benefit
+        elif topic and intent != "match" and (refusal := self._unstated_on_topic(u, topic)):
+            self._refuse(u, reply, refusal[1], refusal[0])  # 算力券几月份开始申报: the article gives no date
         elif topic and topic not in topic_tools():  # a rule, or a benefit with nothing to compute
             self._rule_topic(topic, reply)
         elif topic:
@@ -163,6 +164,8 @@ class RulesEngine:
 
         if topic:  # what "那…呢" can continue
             state["last_topic"] = topic
+        if topic in topic_tools() and reply.tool_calls:
+            state["last_call"] = {"topic": topic, "slots": u.slots.model_dump(mode="json", exclude_defaults=True)}
         state["last_intent"] = reply.intent
         if u.injection:
             reply.parts.append("（说明：对话中的指令不能改变政策内容，以上回答以文件原文和计算工具为准。）")
@@ -181,7 +184,8 @@ class RulesEngine:
         last = state.get("last_topic")
         if last:
             wanted = topic_fields().get(last, ())
-            if any(filled(values.get(k)) for k in wanted) or u.hypothetical or u.correction:
+            if any(filled(values.get(k)) for k in wanted) or u.hypothetical or u.correction \
+                    or is_bare_follow_up(u.text):
                 return last
         if u.profile_statement:
             return None
@@ -203,7 +207,8 @@ class RulesEngine:
             capped = result is not None and any(c["binding"] for c in result["caps"])
             reply.parts.append(compose.year_rate(benefit, p.focus_year, capped))
         if result is not None:
-            reply.tool_calls.append(ToolCall(name=p.tool, arguments=p.arguments, result=result))
+            reply.tool_calls.append(ToolCall(name=p.tool, arguments=effective_arguments(p.tool, p.arguments),
+                                             result=result))
             if reply.intent == "policy_qa":
                 reply.intent = "calculate"
             if result["tool"] in ("check_scope", "check_community_recognition") or result.get("eligible") is False:
@@ -280,21 +285,28 @@ class RulesEngine:
         if not hits or not self._covered(u.text) or self._unknown_benefit(u.text):
             self._refuse(u, reply)
             return
-        if ASKS_FOR_AMOUNT.search(u.text) or not self._states_quantity(u.text, hits):
-            self._refuse(u, reply, hits[:1])  # a figure the retrieved articles do not state
+        if kind := asked_facts.unstated(u.text, [h.quote for h in hits]):
+            self._refuse(u, reply, hits[:1], kind)  # a kind of fact the retrieved articles do not state
+            return
+        if ASKS_FOR_AMOUNT.search(u.text):
+            self._refuse(u, reply, hits[:1])  # a benefit figure no article states
             return
         policy_answer.answer(self.searcher, u.text, hits, reply)
 
-    @staticmethod
-    def _states_quantity(text: str, hits) -> bool:
-        """A question for a rate, a base, a date or a fund size is answered only when the evidence states one."""
-        for asked, stated in QUANTITY_EVIDENCE:
-            if m := asked.search(text):
-                subject = text[max(0, m.start() - 2):m.start()]  # 缴存比例: the evidence must speak of 缴存
-                if not re.fullmatch(r"[\u4e00-\u9fff]{2}", subject) or re.search(r"[的么少几个啥哪]", subject):
-                    subject = ""
-                return any(stated.search(h.quote) and subject in h.quote for h in hits)
-        return True
+    def _unstated_on_topic(self, u: Understanding, topic: str):
+        """(kind, hits) when the question asks for a kind of fact (a date, a loan rate, a price) that neither the
+        topic's article nor the retrieved text states; None otherwise."""
+        if not asked_facts.asked(u.text):
+            return None
+        benefit = benefit_of(topic)
+        hits = self.searcher.search(u.text, 3)
+        own = benefit.quote if benefit else rule_entry(topic).get("quote", "")
+        kind = asked_facts.unstated(u.text, [h.quote for h in hits], own)
+        if not kind:
+            return None
+        if benefit:
+            hits = [h for h in hits if (h.doc, h.section) == (benefit.doc, benefit.section)] or hits
+        return kind, hits[:1]
 
     def _unknown_benefit(self, text: str) -> bool:
         """A benefit named by a qualifier the documents never use (购车补贴, 电费补贴, 入学加分): the documents
@@ -302,6 +314,16 @@ class RulesEngine:
         for m in NAMED_BENEFIT.finditer(text):
             qualifier = LEADING_FILLER.sub("", m.group(1))[-2:]
             if len(qualifier) == 2 and not self._known_term(qualifier):
+                return True
+        return False
+
+    def _unknown_named_benefit(self, text: str) -> bool:
+        """A benefit named by a noun the documents never use (每月500元的电费补贴, 科研启动经费), even when a weak
+        cue (每月) points at a topic. Only a noun right before the benefit word counts (加起来补贴, 这些补贴 do not)."""
+        for m in NAMED_BENEFIT.finditer(text):
+            words = pseg.lcut(text[:m.end(1)])
+            last = words[-1] if words else None
+            if last and len(last.word) >= 2 and last.flag.startswith(("n", "vn")) and not self._known_term(last.word):
                 return True
         return False
 
@@ -319,7 +341,7 @@ class RulesEngine:
             return True
         return any(t in self.vocab for t in content)
 
-    def _refuse(self, u: Understanding, reply: Reply, hits=None) -> None:
+    def _refuse(self, u: Understanding, reply: Reply, hits=None, kind=None) -> None:
         reply.refused = True
         reply.intent = "out_of_scope"
         t = u.text
@@ -335,7 +357,8 @@ class RulesEngine:
                 reply.cite(q["doc"], q["section"], q["quote"], self.titles[q["doc"]])
             dept = "税收政策请咨询主管税务机关。"
         elif hits:
-            reason = "盐城OPC政策文件（《行动方案》《社区建设指引》《若干政策措施》）没有规定这一项奖补，"
+            reason = (f"盐城OPC政策文件（《行动方案》《社区建设指引》《若干政策措施》）没有写明{kind.label}，" if kind
+                      else "盐城OPC政策文件（《行动方案》《社区建设指引》《若干政策措施》）没有规定这一项奖补，")
             for h in hits:
                 nearby.append(f"《{h.doc_title}》{h.section}：{h.quote}")
                 reply.cite(h.doc, h.section, h.quote, h.doc_title)

@@ -29,6 +29,8 @@ def asks_onewindow(text: str, topics: list[str]) -> bool:
     cues = _cues()
     if any(w in text for w in cues["benefit_words"]):
         return False
+    if any(w in text for w in cues["definition_words"]) and not any(w in text for w in cues["procedure_words"]):
+        return False  # OPC到底是什么？一个人开公司就算吗？ asks what an OPC is
     if any(w in text for w in cues["strong"]):
         return True
     return (not topics and any(w in text for w in cues["weak"]) and any(w in text for w in cues["asking"]))
@@ -97,7 +99,7 @@ def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
 
     if entity is None:
         reply.parts.append(
-            "可以在市政务服务中心“人工智能OPC创业服务专区”一窗办理，企业开办“一件事”一般包括：设立登记（营业执照）、"
+            f"办理地点：{book.where['counter']}；也可{book.where['online']}。企业开办“一件事”一般包括：设立登记（营业执照）、"
             "印章刻制、预约银行开户、税务（新办纳税人套餐、发票）、社保与医保登记、住房公积金开户。")
         reply.parts.append("不同类型的主体材料不同。请问您要办的是：一人有限公司（一个自然人股东）、多个股东的有限公司，还是个体工商户？")
         reply.follow_up.extend(["一个人的有限公司", "和朋友合伙开的有限公司", "个体工商户"])

@@ -9,8 +9,10 @@ from typing import Callable
 MAX_QUESTIONS = 3
 SENTENCE = re.compile(r"[^？?！!。；;]+[？?！!。；;]*")
 CONNECTOR = re.compile(r"[，,]\s*(另外|还有|此外|以及|顺便问一下|顺便问下|再问一下|再问下)")
-ASKS = re.compile(r"多少|几|吗|么|怎|什么|哪|呢|能否|是否|可否|有没有|能不能|可不可以|[？?]")
+ASKS = re.compile(r"多少|(?<![十好这那])几(?![十乎百千])|吗|么|怎|什么|哪|呢|能否|是否|可否|有没有|能不能|可不可以|[？?]")
 CONTINUES = re.compile(r"^(那|那么|如果|要是|假如|换成|还有呢|然后呢)|呢[？?]?$|^.{0,6}[？?]$")
+# A short question for the total of what was just asked (三年一共能拿多少？) adds to it; it names nothing new.
+TOTAL_ONLY = re.compile(r"^[^，,。；;]{0,8}(一共|总共|合计|加起来|累计|总计|总额)[^，,。；;]{0,8}(多少|几)[^，,。；;]{0,4}$")
 EACH = re.compile(r"分别|各(是|给|有|能|补|奖|多少)|各自")
 
 
@@ -23,6 +25,18 @@ class Question:
 def _sentences(text: str) -> list[str]:
     text = CONNECTOR.sub(lambda m: "。" + m.group(1), text)
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
+
+
+def asking_clause(text: str) -> str:
+    """The last clause (between commas) of the asking sentence that asks something: the question itself."""
+    clauses = [c for c in re.split(r"[，,]", asking_sentence(text)) if ASKS.search(c)]
+    return clauses[-1] if clauses else text
+
+
+def asking_sentence(text: str) -> str:
+    """The last sentence of a message that asks something (the background before it only tells)."""
+    asking = [s for s in _sentences(text) if ASKS.search(s)]
+    return asking[-1] if asking else text
 
 
 def _group(sentences: list[str]) -> list[str]:
@@ -46,7 +60,7 @@ def _merge_follow_ups(firsts: list[tuple[str, str | None]]) -> list[tuple[str, s
     """A question with no topic of its own that continues the one before (那第三年呢？) stays with it."""
     out: list[tuple[str, str | None]] = []
     for g, topic in firsts:
-        if out and topic is None and CONTINUES.search(g):
+        if out and topic is None and (CONTINUES.search(g) or TOTAL_ONLY.search(g)):
             out[-1] = (out[-1][0] + g, out[-1][1])
         else:
             out.append((g, topic))

@@ -91,6 +91,18 @@ def _pinyin_terms() -> list[tuple[str, str]]:
     return sorted({("".join(k), w) for k, w in _vocabulary().items()}, key=lambda p: -len(p[0]))
 
 
+@lru_cache(maxsize=1)
+def _pinyin_places() -> list[tuple[str, str]]:
+    """Cities and provinces by their pinyin (hangzhou -> 杭州); a spelling two places share (fuzhou) is left out."""
+    from tools.places import city_names
+
+    by_py: dict[str, set[str]] = {}
+    for name in city_names():
+        by_py.setdefault("".join(_syllable(c) for c in name), set()).add(name)
+    return sorted(((py, next(iter(n))) for py, n in by_py.items() if len(n) == 1 and len(py) >= 5),
+                  key=lambda p: -len(p[0]))
+
+
 def from_latin(text: str) -> str:
     """An English or pinyin question with the domain's Chinese words put in (unknown words are kept)."""
     low = f" {text.lower()} "
@@ -98,7 +110,7 @@ def from_latin(text: str) -> str:
         low = re.sub(rf"(?<![a-z]){re.escape(en)}(?![a-z])", zh, low)
     for run in sorted(set(re.findall(r"[a-z]+(?: [a-z]+)*", low)), key=len, reverse=True):
         joined = run.replace(" ", "")
-        for py, word in _pinyin_terms():
+        for py, word in [*_pinyin_terms(), *_pinyin_places()]:
             if len(py) >= 4 and py in joined:
                 joined = joined.replace(py, word)
         low = low.replace(run, joined)

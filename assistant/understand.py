@@ -11,8 +11,10 @@ from assistant import facts
 from assistant.catalog import topic_cues, value_in
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import place_facts
+from assistant.questions import asking_clause, asking_sentence
 from tools import validity
 from tools.money import parse_amount
+from tools.values import mentions
 from tools.rules import policy_book
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
@@ -49,16 +51,28 @@ RE_COUNT = {
 # 每份/每笔/每单 or 各 right before a figure, and the count of contracts it multiplies (8份合同, 3笔).
 EACH_BEFORE = re.compile(r"(?:每\s*(份|笔|单|张|个)[^0-9，,。；;？?]{0,5}|各(?:为|是|有)?\s*)$")
 RE_COUNT_OF = re.compile(rf"({NUM})\s*(份|笔|单|张|个)")
+# N parties each signing (跟7家公司各签了一份): the count of contracts is N times the count each signed.
+ITEM_MARK = re.compile(r"[笔批份单]")  # where one contract's item starts (一笔…, 第二批…)
+RE_PARTIES_EACH = re.compile(rf"({NUM})\s*家[^，,。；;？?]{{0,16}}(?:各|每家)[^，,。；;？?0-9]{{0,4}}$")
 RE_RENT_BARE = re.compile(rf"(?:月租|租金|房租)[^0-9，,。；;？?]{{0,6}}?({NUM})")
 # The user cannot say which amount belongs to which year (哪年多少记不清了, 不确定哪个是第一年): ask, never guess.
 ORDER_UNKNOWN = re.compile(r"(记不清|不记得|忘了|不确定|不清楚|分不清|搞不清|说不准|不太确定)[^。；;]{0,10}(哪年|哪一年|哪个是第|第几年|顺序)"
                            r"|(哪年|哪一年|哪个是第|第几年|顺序)[^。；;]{0,10}(记不清|不记得|忘了|不确定|不清楚|分不清|搞不清|说不准)")
+# A period of the user's past (在杭州做了两年算法, 干了十年): a biography, not how long a benefit or loan runs.
+EXPERIENCE_BEFORE = re.compile(r"(做了|干了|工作了?|待了|呆了|读了|学了|上了|干过|做过|带了|跟了|当了)\s*(整整|快|近|差不多|将近)?$")
+# Amounts said to be of successive years: 这两年分别…, 三年依次…, 逐年, 第一年… (without it, 一笔25万一笔40万 may be
+# one year's two payments).
+YEAR_FRAME = re.compile(r"[两二三俩2-3]\s*年|分别|依次|逐年|每年|各年|历年|第\s*[一二三1-3]\s*年|首年|头一年")
+SAME_YEAR = re.compile(r"同一年|同年|都是今年|都是去年|一年之内|一年内")
 # A period followed by a salary or any amount is a rate (一个月工资8000, 一年30万), not how long something lasts.
 RATE_AFTER = re.compile(rf"^\s*(?:的)?(?:工资|薪|收入|营收|挣|赚|房租|租金|开销)"
                         rf"|^\s*(?:花了?|用了?|大概|约)?\s*{NUM}\s*(?:万|千|元|块)")
 
 MATCH_WORDS = ["哪些政策", "什么政策", "能享受哪些", "可以享受哪些", "能申请哪些", "可以申请哪些", "有哪些补贴", "哪些补贴",
                "适合我", "帮我匹配", "政策匹配", "我能拿哪些", "能拿哪些", "都能享受", "有什么优惠"]
+# A question about one thing rather than the founder's whole profile: 是什么政策 (which policy is that?), or a
+# subject after the match words (能享受哪些场地方面的便利).
+NAMES_A_THING = re.compile(r"是什么政策|是哪个政策|(哪些|什么)[\u4e00-\u9fff]{1,6}(方面|上)的")
 ELIGIBILITY_WORDS = ["能不能", "可不可以", "可以吗", "能吗", "符合", "有没有资格", "算不算", "够不够", "能享受吗",
                      "能申请吗", "是否可以", "行不行", "算吗", "适用吗", "还能"]
 CALC_WORDS = ["多少", "算一下", "算算", "计算", "能拿", "能领", "补多少", "给多少", "合计", "一共", "总共", "几万"]
@@ -109,6 +123,7 @@ class Slots(BaseModel):
     interest_paid: float | None = None
     repeat_years: int | None = None
     order_unknown: bool = False
+    years_framed: bool = False  # the message says its amounts are of successive years (这两年分别, 三年依次)
     related_excluded: list[float] = Field(default_factory=list)  # contracts the user says are with a related party
     filed_and_approved: bool | None = None
     in_yancheng: bool | None = None
@@ -163,6 +178,9 @@ def _money_spans(text: str) -> list[tuple[float, int, int]]:
 
 DEGREES = [("博士", "博士"), ("硕士", "硕士"), ("研究生", "硕士"), ("技师", "技师班"), ("本科", "本科"), ("学士", "本科"),
            ("大专", "专科"), ("专科", "专科"), ("高中", "其他"), ("中专", "其他")]
+# A later degree after these words is one earned after the first (本科毕业后…读了硕士, 后来又考了博士).
+PROGRESSION = re.compile(r"毕业(后|以后|之后)|(之后|以后|后来|然后|接着|再|又)[^。；;？?]{0,12}(读|考|念|拿|获得|取得|攻读)")
+STUDYING = re.compile(r"在读|正在读|还在读|读研中|读博中|没毕业|未毕业|还没毕业|尚未毕业|肄业|退学")
 SI = r"(交|缴|参)[^，。]{0,4}(社保|保险)|(社保|参保|保险)[^，。]{0,4}(交|缴)"
 
 
@@ -203,14 +221,22 @@ def _money(s: Slots, t: str) -> None:
         v = to_number(m.group(1))  # 月租1900 / 月租两千: a label makes a bare number money, but not 房租前两年
         s.rent = v if v is not None and (m.group(1)[0].isdigit() or v >= 100) else None
     s.order_unknown = bool(ORDER_UNKNOWN.search(t))
+    s.years_framed = bool(YEAR_FRAME.search(t))
+    if len(s.amounts) > 1 and not s.annual and SAME_YEAR.search(t):  # 同一年一笔25万、一笔40万: one year's spend
+        s.amounts, s.years_framed = [sum(s.amounts)], True
 
 
 def _related_contract(t: str, start: int) -> bool | None:
-    """Whether the words just before one amount call it a related party's contract (一笔是关联方的100万)."""
-    head = t[max(t.rfind("，", 0, start), t.rfind("笔", 0, start), t.rfind("；", 0, start)) + 1:start]
-    if "关联" not in head:
+    """Whether the words of one contract's item call it a related party's (一笔是关联方的100万; 第三批是从我自己
+    控股的另一家公司买的，合同80万). An item runs from its marker (笔, 批, 份) or the clause start to the amount."""
+    stop = max(t.rfind(c, 0, start) for c in "；;。")
+    marks = [m.end() for m in ITEM_MARK.finditer(t, stop + 1, start)]
+    head = t[marks[-1] if marks else max(stop, t.rfind("，", 0, start)) + 1:start]
+    said = [m for w in mentions("related_party") for m in re.finditer(re.escape(w), head)]
+    if not said:
         return None
-    return not re.search(r"非关联|不是关联|无关联|没有关联|没关联", head)
+    return any(not facts.negated(head, m.start()) and head[max(0, m.start() - 1):m.start()] not in ("非", "无")
+               for m in said)
 
 
 def _calendar_years(t: str, s: Slots) -> None:
@@ -241,6 +267,8 @@ def _copies(t: str, start: int) -> int:
     unit = m.group(1)
     counts = [c for c in RE_COUNT_OF.finditer(t[:start]) if not unit or c.group(2) == unit or unit in "个"]
     n = to_number(counts[-1].group(1)) if counts else None
+    if n and counts and (each := RE_PARTIES_EACH.search(t[:counts[-1].start()])):
+        n *= to_number(each.group(1)) or 1  # 跟7家公司各签了一份，每份150万: seven contracts
     return int(n) if n and n == int(n) and 2 <= n <= 200 else 1
 
 
@@ -262,9 +290,7 @@ def _person(s: Slots, t: str) -> None:
         s.age = int(to_number(m.group(1)) or 0) or None
     elif m := RE_BIRTH_YEAR.search(t):
         s.age = _age_from_birth_year(int(m.group(1)))
-    said = [(sp.start, deg) for word, deg in DEGREES for sp in facts.occurrences(t, word)
-            if not facts.negated(t, sp.start)]
-    s.degree = min(said)[1] if said else None
+    s.degree = _degree(t)
     if re.search(r"非全日制|在职|函授|自考|成人教育|网络教育", t):
         s.full_time = False
     else:
@@ -277,6 +303,23 @@ def _person(s: Slots, t: str) -> None:
     s.role = facts.role(t)
 
 
+def _degree(t: str) -> str | None:
+    """The degree the user holds: the first one named (a later one is a what-if: 我本科，硕士呢？), unless the
+    message tells a progression (本科毕业后…读了全日制硕士), where the higher, later degree is the one held;
+    one still being studied for (在读硕士) is not held yet."""
+    said = sorted((sp.start, deg) for word, deg in DEGREES for sp in facts.occurrences(t, word)
+                  if not facts.negated(t, sp.start))
+    if not said:
+        return None
+    first, rank = said[0], [d for _, d in DEGREES]
+    for at, deg in said[1:]:
+        between = t[first[0]:at]
+        if deg != first[1] and PROGRESSION.search(between) and rank.index(deg) < rank.index(first[1]) \
+                and not STUDYING.search(t[max(0, at - 4):at + 6]):
+            first = (at, deg)
+    return first[1]
+
+
 def _first_si(t: str) -> bool | None:
     """首次在盐参保: a first time said outright; an earlier payment in Yancheng (unless denied: 之前从没) says no;
     not paying yet (还没交社保) is a condition still to meet."""
@@ -287,6 +330,8 @@ def _first_si(t: str) -> bool | None:
         return True
     if m := re.search(rf"(之前|以前|已经|早就|曾经|一直)[^，。]{{0,8}}(在盐|盐城)[^，。]{{0,6}}({SI})", t):
         return bool(re.search(r"没|未|不", m.group(0)))
+    if m := re.search(r"(社保|参保|保险)[^，。]{0,4}(在盐|盐城)[^，。]{0,4}(早就|已经|之前|以前|一直|都)[^，。]{0,3}(交|缴)过?", t):
+        return bool(re.search(r"没|未|不", m.group(0)))  # 社保在盐城早就交过了: not the first time
     if re.search(rf"(还没|尚未|还未|没有|没)[^，。]{{0,6}}({SI})", t):
         return False
     return None
@@ -317,7 +362,7 @@ def _project(s: Slots, t: str) -> None:
         s.borrower = "企业"
     elif re.search(r"个人贷|我个人|以个人|个人名义|创业者", t):
         s.borrower = "个人"
-    s.related_party = False if "非关联" in t else facts.polar(t, r"关联(方|公司|企业)")  # 不是关联方 -> False
+    s.related_party = False if "非关联" in t else facts.polar(t, r"关联(方|公司|企业|关系)")  # 不是关联方 -> False
     if re.search(r"(再次|第二次|又|已经|之前|以前)[^，,。]{0,12}挂(过|牌)", t) or (
             "挂" in t and facts.polar(t, r"首次|第一次") is False):  # 这不是首次挂牌了
         s.first_listing = False
@@ -332,7 +377,8 @@ def _project(s: Slots, t: str) -> None:
 def _duration(rx: re.Pattern, t: str) -> re.Match | None:
     """The first period that says how long (三年), skipping periods that are rates (一个月工资8000, 每年30万)."""
     for m in rx.finditer(t):
-        if t[max(0, m.start() - 1):m.start()] != "每" and not RATE_AFTER.search(t[m.end():m.end() + 8]):
+        if t[max(0, m.start() - 1):m.start()] != "每" and not RATE_AFTER.search(t[m.end():m.end() + 8]) \
+                and not EXPERIENCE_BEFORE.search(t[max(0, m.start() - 6):m.start()]):
             return m
     return None
 
@@ -368,7 +414,9 @@ def detect_topics(text: str) -> list[str]:
             found.append(tc)
     if "社区" in text and not re.search(r"[0-9]", text):  # questions about a community's facilities, not a founder's
         found = [tc for tc in found if not tc.founder_only]
-    return [tc.topic for tc in found]
+    asked = asking_sentence(text)  # a benefit named in the question outranks a word of the background before it
+    named = [tc for tc in found if any(w in asked for w in tc.cues)]
+    return [tc.topic for tc in named + [tc for tc in found if tc not in named]]
 
 
 def classify(text: str, slots: Slots, topics: list[str]) -> str:
@@ -376,7 +424,8 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
     low = t.lower()
     if not t:
         return "smalltalk"
-    if any(w in t for w in OUT_OF_SCOPE_WORDS) and not topics:  # a word alone never refuses a covered question
+    if any(w in asking_clause(t) for w in OUT_OF_SCOPE_WORDS) and not topics:  # a word of the background
+        # (我做AI翻译的) never refuses the question asked after it; one in the question itself does
         return "out_of_scope"
     if any(w in t for w in TAX_WORDS) and "登记" not in t and not topics:
         return "out_of_scope"
@@ -384,7 +433,7 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
         return "out_of_scope"  # another place's own policy is asked about
     if asks_onewindow(t, topics):
         return "checklist"
-    if any(w in t for w in MATCH_WORDS):
+    if any(w in t for w in MATCH_WORDS) and not NAMES_A_THING.search(t):
         return "match"
     if len(t) <= 12 and any(w in low for w in SMALLTALK) and not topics:
         return "smalltalk"

@@ -142,3 +142,88 @@ def test_unknown_year_order_is_noticed(text, unknown):
 def test_paid_interest_stays_interest(text, interest):
     s = extract_slots(text)
     assert (s.interest_paid, s.amounts) == (interest, [1000000])
+
+
+@pytest.mark.parametrize("text,n,amount", [
+    ("和5家供应商各签了一份数据产品采购合同，每份80万", 5, 800000),
+    ("跟3家数据公司每家签了两笔采购合同，每笔50万", 6, 500000),
+    ("签了一份数据采购合同，150万", 1, 1500000),
+])
+def test_parties_each_signing_multiply_the_contracts(text, n, amount):
+    assert extract_slots(text).amounts == [amount] * n
+
+
+@pytest.mark.parametrize("text,degree", [
+    ("本科毕业后在杭州做了两年算法，后来辞职读了全日制硕士，去年毕业", "硕士"),
+    ("专科毕业后干了三年，后来又考了全日制本科", "本科"),
+    ("本科毕业，现在在读硕士还没毕业", "本科"),       # a degree still being studied for is not held
+    ("我是本科，硕士呢？", "本科"),                  # a later degree without a progression is a what-if
+    ("我是硕士，本科是在南京读的", "硕士"),
+])
+def test_a_biography_gives_the_degree_held(text, degree):
+    assert extract_slots(text).degree == degree
+
+
+@pytest.mark.parametrize("text,years", [
+    ("在上海一家大厂做了五年算法，全日制硕士", None),  # work history, not the benefit's period
+    ("我在公司干了整整5年，贷款3年", 3),
+    ("补贴能拿两年吗", 2),
+])
+def test_past_experience_is_no_benefit_period(text, years):
+    assert extract_slots(text).years == years
+
+
+@pytest.mark.parametrize("text,kept,excluded", [
+    ("买了三批数据：第一批从数据公司买的，合同50万；第二批是从我自己控股的另一家公司买的，合同80万。",
+     [500000], [800000]),
+    ("一笔关联方的100万，一笔非关联方的100万", [1000000], [1000000]),
+    ("一笔是关联方的100万，另一笔不是关联方的60万", [600000], [1000000]),
+    ("签了两份合同，50万和80万，都不是关联方", [500000, 800000], []),
+])
+def test_a_related_party_contract_is_read_per_item(text, kept, excluded):
+    s = extract_slots(text)
+    assert (s.amounts, s.related_excluded) == (kept, excluded)
+
+
+@pytest.mark.parametrize("text,rating", [
+    ("没评上优秀，也没评上良好，结果是及格", "及格"),
+    ("年度评估不是优秀，是良好", "良好"),
+    ("评估良好，优秀呢？", "良好"),
+])
+def test_a_negated_value_is_not_the_users(text, rating):
+    assert extract_slots(text).rating == rating
+
+
+@pytest.mark.parametrize("text,framed", [
+    ("一笔25万，一笔40万", False),
+    ("前两年分别花了30万和45万", True),
+    ("三年依次是10万、20万、30万", True),
+])
+def test_amounts_are_of_successive_years_only_when_said(text, framed):
+    assert extract_slots(text).years_framed is framed
+
+
+def test_same_year_payments_add_up():
+    assert extract_slots("第一年同一年里付了两次，30万和45万").amounts == [750000]
+
+
+def test_the_benefit_named_in_the_question_outranks_the_background():
+    u = understand("我做数据标注外包。想问下那个本科每月1500的生活补贴我能不能拿？")
+    assert u.topic == "living_subsidy"
+
+
+def test_a_total_asked_right_after_stays_with_its_question():
+    qs = split("生活补贴每月多少？三年总共多少？", lambda t: understand(t).topics)
+    assert len(qs) == 1
+
+
+def test_an_approximate_number_is_no_question():
+    qs = split("我在盐城干了十几年，今年41岁，全日制本科。生活补贴我能不能拿？", lambda t: understand(t).topics)
+    assert len(qs) == 1
+
+
+def test_a_romanised_city_is_a_place():
+    from assistant.typos import normalize
+
+    assert "杭州" in normalize("Tell me Hangzhou's compute voucher rate.")
+    assert understand(normalize("Tell me Hangzhou's compute voucher rate.")).slots.other_city == "杭州"

@@ -160,6 +160,12 @@ def scope(place: Place) -> Scope | None:
     return "外地"
 
 
+def city_names() -> list[str]:
+    """Provinces and cities by their usual short forms (杭州, 江苏): the names a romanised question may use."""
+    g = _gazetteer()
+    return sorted({f for f, ps in g.forms.items() if len(f) == 2 and any(p.level in ("province", "city") for p in ps)})
+
+
 def metro_names() -> list[str]:
     """大市区 as the measures list them."""
     return list(_gazetteer().metro)

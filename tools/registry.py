@@ -125,3 +125,8 @@ def get_tool(name: str) -> ToolSpec:
 
 def run_tool(name: str, arguments: dict) -> dict:
     return get_tool(name).run(arguments)
+
+
+def effective_arguments(name: str, arguments: dict) -> dict:
+    """The arguments a tool ran with, defaults included (36个月, 1年), so the shown call is the whole calculation."""
+    return get_tool(name).input_model.model_validate(arguments).model_dump(mode="json", exclude_none=True)

@@ -33,6 +33,11 @@ def _vocab() -> dict:
     return yaml.safe_load(VALUES_PATH.read_text(encoding="utf-8"))
 
 
+def mentions(field: str) -> list[str]:
+    """Phrases that say a fact in running text (跟我自己控股的公司买的 says related party), from values.yaml."""
+    return list((_vocab().get("fields", {}).get(field) or {}).get("mentions") or [])
+
+
 def fen(x: float) -> float:
     """Round to the fen (0.01元), half up: every amount the tools print and add is rounded this one way."""
     return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

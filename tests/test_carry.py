@@ -1,0 +1,28 @@
+"""A turn that continues the last calculation keeps its facts and changes only what it says anew; nothing is carried
+into a question the last calculation cannot answer."""
+from assistant.carry import carry, is_bare_follow_up
+from assistant.understand import extract_slots
+
+LOAN = extract_slots("企业贷款100万，LPR 3.0%，一年利息4万").model_dump(mode="json", exclude_defaults=True)
+INTEREST_FIELDS = {"principal", "lpr_percent", "interest_paid", "years", "start_date"}
+
+
+def test_a_what_if_changes_one_field_and_keeps_the_rest():
+    s = carry(LOAN, extract_slots("那三年一共呢？"), "那三年一共呢？", INTEREST_FIELDS)
+    assert (s.amounts, s.lpr_percent, s.interest_paid, s.years) == ([1000000], 3.0, 40000, 3)
+
+
+def test_a_year_named_anew_carries_nothing():
+    s = carry(LOAN, extract_slots("第四年还有吗？"), "第四年还有吗？", INTEREST_FIELDS)
+    assert s.amounts == [] and s.years is None
+
+
+def test_a_total_over_periods_is_not_answered_by_a_one_period_tool():
+    last = extract_slots("今年投了1500万").model_dump(mode="json", exclude_defaults=True)
+    s = carry(last, extract_slots("两年合计多少？"), "两年合计多少？", {"investments"})
+    assert s.amounts == []
+
+
+def test_bare_follow_ups():
+    assert is_bare_follow_up("最多能拿多少？") and is_bare_follow_up("第四年还有吗？")
+    assert not is_bare_follow_up("OPC社区认定要什么条件，能拿多少？")
