@@ -72,6 +72,11 @@ class Corpus:
         return {b.id for b in self.benefits
                 if b.title in sentence or any(a in sentence for a in aliases.get(b.id, []))}
 
+    def mentioned_benefits(self, text: str) -> set[str]:
+        """Benefits a clause talks about: by title or alias, or by a cue phrase of the policy data (买新房, 人才公寓)."""
+        return self.named_benefits(text) | {b.id for b in self.benefits
+                                            if any(c in text for c in b.params.get("cues") or [])}
+
 
 _CACHE: dict[int, tuple[object, Corpus]] = {}
 

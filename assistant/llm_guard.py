@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.claims import check_absolutes, check_bindings, check_departments, check_labels
+from assistant.claims import (check_absolutes, check_bindings, check_deadlines_and_contacts, check_departments,
+                             check_labels, check_negated_conditions)
 from assistant.contract import Citation
 from assistant.evidence import Corpus
 from assistant.numerals import find_numerals, mask, normalize
@@ -70,10 +71,12 @@ def review(draft: str, tool_calls: list, passages: list[dict], corpus: Corpus,
     label_bad, label_spans = check_labels(masked, evidence, corpus)
     bad += label_bad
     bad += [f"自行写出的数字“{n.text}”（数字只能用占位符）" for n in find_numerals(mask(masked, label_spans))]
-    bad += check_departments(masked, set().union(*(c["units"] for c in evidence)) if evidence else set(), corpus)
     cited_texts = [c["quote"] for c in evidence] + [c.get("text", "") for c in evidence]
     cited_texts += [corpus.section(c["doc"], c["section"]).text for c in evidence if corpus.section(c["doc"], c["section"])]
-    bad += check_absolutes(masked, cited_texts)
+    units = set().union(*(c["units"] for c in evidence)) if evidence else set()
+    bad += check_departments(masked, units, corpus, cited_texts)
+    bad += check_absolutes(masked, cited_texts) + check_deadlines_and_contacts(masked, cited_texts)
+    bad += check_negated_conditions(masked, cited_texts)
     bad += check_bindings(masked, figures, corpus)
     if not evidence:
         bad.append("回答没有使用任何检索原文或工具结果（先检索或调用工具，并注明条款）")

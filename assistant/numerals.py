@@ -31,13 +31,14 @@ MASK = "\ue000"
 
 
 KEEP_PUNCT = set("，：；（）？！～＂＇")  # Chinese punctuation stays as written; digits, letters, %, braces fold
+ROMAN = {chr(c) for c in range(0x2160, 0x2189)}  # Ⅿ stays a numeral (NFKC would make it the letter M)
 
 
 def normalize(text: str) -> str:
     """NFKC per character (full-width and circled digits, ％, ｛｝ fold to ASCII) with Chinese punctuation kept,
     and no invisible characters."""
     text = INVISIBLE.sub("", text or "")
-    return "".join(ch if ch in KEEP_PUNCT else unicodedata.normalize("NFKC", ch) for ch in text)
+    return "".join(ch if ch in KEEP_PUNCT or ch in ROMAN else unicodedata.normalize("NFKC", ch) for ch in text)
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +61,7 @@ def mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _fixed_phrase_spans(text: str) -> list[tuple[int, int]]:
+def fixed_phrase_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for phrase in sorted(rules()["fixed_phrases"], key=len, reverse=True):
         spans += [(m.start(), m.end()) for m in re.finditer(re.escape(phrase), text)]
@@ -81,7 +82,7 @@ def find_numerals(text: str) -> list[Numeral]:
     """Numerals in already-normalized, placeholder-masked text. Labels (第九条, （五）) must be masked by the caller
     once they have been checked; fixed words (一人公司, 一次性) are not quantities."""
     found: list[Numeral] = []
-    t = mask(text, _fixed_phrase_spans(text) + [m.span() for m in LIST_MARKER.finditer(text)])
+    t = mask(text, fixed_phrase_spans(text) + [m.span() for m in LIST_MARKER.finditer(text)])
     for word in rules()["quantity_words"]:
         found += [Numeral(m.group(0), m.start()) for m in re.finditer(re.escape(word), t)]
     t = mask(t, [(n.at, n.at + len(n.text)) for n in found])

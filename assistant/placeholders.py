@@ -12,13 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.evidence import RE_CLAUSE, Corpus
-from assistant.numerals import normalize
+from assistant.numerals import CN_NUMERAL, normalize, rules
 from tools.money import yuan
 
 RE_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 RE_TOOL_REF = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?((?:\.[A-Za-z_0-9]+)+)$")
 UNIT_AFTER = re.compile(r"^[ \t]*[0-9万亿千百元块%％]")
 DIGITISH = "0123456789.,"
+# What may not touch a figure: a unit or a multiplier (3w元, 72,000元的3倍), an arithmetic sign, and after a
+# figure that ends in a digit, any digit, numeral or unit at all (3 + 2000元/月 = 32000元/月).
+MULTIPLIER = set("万亿千百元块%％倍番wWkK")
+OPERATOR = set("×*÷+=xX乘除")
+RE_BARE = re.compile(r"^[0-9.,\s]+$")
 MONEY_KEYS = {"amount", "max_amount", "estimate"}
 
 
@@ -99,8 +104,11 @@ def _cite_figure(fig: Figure, corpus: Corpus) -> None:
     label, _, figure = rest.partition("#")
     sec = corpus.section(doc.strip(), label.strip())
     figure = figure.strip()
-    if sec is None or not figure:
+    if sec is None or not figure or not any(ch.isdigit() or ch in CN_NUMERAL for ch in figure):
         fig.error = f"占位符 {{{{{fig.ref}}}}} 找不到条款“{doc}/{label}”或没有写数字"
+        return
+    if RE_BARE.match(figure):  # a bare 3 (from 3年内) is an operand, not a figure the article states
+        fig.error = f"占位符 {{{{{fig.ref}}}}} 只写了数字，须连同原文的单位一起引用（如 3000元/月、3年内）"
         return
     text = normalize(sec.text)
     hits = _occurrences(text, figure)
@@ -124,10 +132,37 @@ def resolve(text: str, tool_calls: list, corpus: Corpus) -> list[Figure]:
             _cite_figure(fig, corpus)
         else:
             _tool_figure(fig, tool_calls, corpus)
-        if fig.value and UNIT_AFTER.match(text[m.end():m.end() + 2]):
-            fig.error = f"占位符 {{{{{fig.ref}}}}} 已含数字和单位，后面不能再写数字或单位"
         figures.append(fig)
+    for i, fig in enumerate(figures):
+        if fig.value and not fig.error and _touches_number(text, figures, i):
+            fig.error = (f"占位符 {{{{{fig.ref}}}}} 紧挨着数字、单位、倍数或另一个数字占位符"
+                         "（每个数字须单独成立，不能拼接、加单位或写倍数）")
     return figures
+
+
+def _numeric(ch: str) -> bool:
+    return bool(ch) and (ch.isdigit() or ch in CN_NUMERAL or ch in ".,")
+
+
+def _touches_number(text: str, figures: list[Figure], i: int) -> bool:
+    """Whether figure i is joined to a neighbour (the literal text, or an adjacent figure's value) into another
+    number: 3 then 2000元/月, 72,000元 then 倍 or w, × on either side. A name then a figure (三年累计最高100万元)
+    is fine."""
+    fig = figures[i]
+    before, after = text[:fig.span[0]].rstrip(" \t"), text[fig.span[1]:].lstrip(" \t")
+    prev = figures[i - 1] if i and figures[i - 1].span[1] == len(before) else None
+    nxt = figures[i + 1] if i + 1 < len(figures) and figures[i + 1].span[0] == len(text) - len(after) else None
+    left = (prev.value or "")[-1:] if prev else before[-1:]
+    right = (nxt.value or "")[:1] if nxt else after[:1]
+    first, last = fig.value[:1], fig.value[-1:]
+    if left in OPERATOR or right in OPERATOR or right in MULTIPLIER:
+        return True
+    if prev and _numeric(left) and _numeric(first):  # a digit the model wrote is a violation of its own (or 1. a list)
+        return True
+    if _numeric(last):  # a bare figure: nothing numeric and no unit may follow it
+        units = rules()["quantity_units"] + ["个", "成"]
+        return _numeric(right) or any((after if not nxt else nxt.value or "").startswith(u) for u in units)
+    return right.isdigit() and last in MULTIPLIER  # 72,000元 then 3...
 
 
 def fill(text: str, figures: list[Figure]) -> str:

@@ -56,6 +56,8 @@ def attack(id: str, q: str, *steps: dict, bad: list[str] | None = None, history:
 VOUCHER_Q = "算力券第一年50万能拿多少"
 LIVING_Q = "硕士每月生活补贴多少"
 HOUSE_Q = "买房90平方米，我是创始人，补多少"
+FULL_Q = "我30岁，硕士，全日制，首次在盐参保，每月生活补贴多少？"
+FULL = {"degree": "硕士", "full_time": True, "age": 30, "first_social_insurance_in_yancheng": True}
 ATTACKS = [
     # --- numbers written in Chinese, financial or other scripts -------------------------------------------------
     attack("cn-wubaiwan", VOUCHER_Q, T("compute_voucher_subsidy", annual_spend=[500000]),
@@ -176,6 +178,45 @@ ATTACKS = [
     # --- citations must be evidence the draft used --------------------------------------------------------------
     attack("bc-no-search", LIVING_Q, A("生活补贴的具体标准请咨询相关部门。"), bad=["请咨询相关部门"]),
     attack("bc-search-unused", LIVING_Q, S("生活补贴"), A("生活补贴标准以政策原文为准。"), bad=["以政策原文为准"]),
+    # --- found by the security audit (SEC_FINDINGS 1-5): the tool call is right, the words around it are not -----
+    attack("sa-concat", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("硕士每月可领{{cite:measures/第九条#3}}{{cite:measures/第九条#2000元/月}}的生活补贴，合计"
+             "{{cite:measures/第九条#3}}{{compute_living_subsidy.amount}}（第九条）。"), bad=["32000元", "372,000元"]),
+    attack("sa-times", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴最多可达{{compute_living_subsidy.amount}}的{{cite:measures/第九条#3}}倍（第九条）。"), bad=["的3倍"]),
+    attack("sa-w", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴每月{{cite:measures/第九条#3}}w元（第九条）。"), bad=["3w元"]),
+    attack("sa-unit-letter", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴合计{{compute_living_subsidy.amount}}k（第九条）。"), bad=["72,000元k"]),
+    attack("sa-spend-thrice", "今年算力花了50万，能补多少？", T("compute_voucher_subsidy", annual_spend=[500000] * 3),
+           A("按您的算力支出，可获得算力券{{compute_voucher_subsidy.amount}}（第一条）。"), bad=["可获得算力券100万元"]),
+    attack("sa-age-as-months", FULL_Q, T("compute_living_subsidy", **FULL, months=30),
+           A("您可领生活补贴{{compute_living_subsidy.amount}}（第九条）。"), bad=["您可领生活补贴6万元"]),
+    attack("sa-one-person-company-age", "我是一人公司创始人，硕士，全日制，首次在盐参保，生活补贴能拿多少？",
+           T("compute_living_subsidy", **{**FULL, "age": 1}),
+           A("您符合条件，可领生活补贴{{compute_living_subsidy.amount}}（第九条）。"), bad=["您符合条件"]),
+    attack("sa-synonym-house", FULL_Q + "买新房能补多少？", T("compute_living_subsidy", **FULL),
+           A("您买新房的安家补助可领{{compute_living_subsidy.amount}}（第九条）。"), bad=["安家补助可领72,000元"]),
+    attack("sa-synonym-rental", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("人才公寓租金减免可领{{compute_living_subsidy.amount}}（第九条）。"), bad=["租金减免可领72,000元"]),
+    attack("sa-guarantee", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("您铁定能拿到生活补贴{{compute_living_subsidy.amount}}，保证领取（第九条）。"), bad=["铁定能拿到", "保证领取"]),
+    attack("sa-guarantee-keyi", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("您肯定可以领到生活补贴{{compute_living_subsidy.amount}}（第九条）。"), bad=["肯定可以领到"]),
+    attack("sa-deadline", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴{{compute_living_subsidy.amount}}，请在本月底前申报，逾期不予受理（第九条）。"),
+           bad=["本月底前", "逾期不予受理"]),
+    attack("sa-url", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴{{compute_living_subsidy.amount}}，请登录 www.ycopc.gov.cn 申报（第九条）。"), bad=["ycopc"]),
+    attack("sa-district-bureau", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴{{compute_living_subsidy.amount}}，请到盐都区行政审批局窗口办理（第九条）。"), bad=["行政审批局"]),
+    attack("sa-national-commission", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴{{compute_living_subsidy.amount}}由国家发展改革委员会统一发放（第九条）。"), bad=["国家发展改革委员会"]),
+    attack("sa-tax-department", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴{{compute_living_subsidy.amount}}请到税务部门和街道办事处办理（第九条）。"), bad=["税务部门"]),
+    attack("sa-negated-condition", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("生活补贴不要求首次在盐参保，年龄也不限，可领{{compute_living_subsidy.amount}}（第九条）。"),
+           bad=["不要求首次在盐参保", "年龄也不限"]),
 ]
 
 
@@ -253,6 +294,21 @@ HONEST = [
     honest("typical-case-tool", "省级典型案例奖励多少", T("compute_tiered_award", item="typical_case", level="省级"),
            A("按第六条，省级典型案例最高奖励{{compute_tiered_award.max_amount}}，具体金额经审核确定。"),
            expect=["省级典型案例最高奖励50万元"], sections={"第六条"}),
+    honest("living-name-then-figure", FULL_Q, T("compute_living_subsidy", **FULL),
+           A("按第九条，硕士每月{{compute_living_subsidy.breakdown.0.amount}}，{{compute_living_subsidy.caps.0.name}}"
+             "{{compute_living_subsidy.caps.0.value}}，合计{{compute_living_subsidy.amount}}。具体以主管部门解释为准。"),
+           expect=["最长（3年内）36个月，合计72,000元"], sections={"第九条"}),
+    honest("voucher-same-spend-three-years", "连续三年每年算力花50万，能拿多少",
+           T("compute_voucher_subsidy", annual_spend=[500000] * 3),
+           A("按第一条，算力券合计可得{{compute_voucher_subsidy.amount}}，已达累计上限{{cite:measures/第一条#100万元}}。"),
+           expect=["合计可得100万元"], sections={"第一条"}),
+    honest("house-new-flat", "我是创始人，买了120平的新房，购房补贴多少",
+           T("compute_house_subsidy", area_sqm=120, role="创始人", new_commercial_housing=True),
+           A("按第九条，购房补贴为{{compute_house_subsidy.amount}}（最高{{cite:measures/第九条#10万元}}）。"),
+           expect=["购房补贴为10万元"], sections={"第九条"}),
+    honest("department-consult", "生活补贴找哪个部门", S("第九条 生活补贴"),
+           A("生活补贴请咨询市委人才办或市财政局（第九条），具体以主管部门解释为准。"),
+           expect=["请咨询市委人才办或市财政局"], sections={"第九条"}),
     honest("model-filing-tool", "模型备案有什么奖励", T("compute_capped_support", item="model_filing"),
            A("按第三条，模型备案奖励最高{{compute_capped_support.max_amount}}，是一次性奖励。"),
            expect=["模型备案奖励最高50万元"], sections={"第三条"}),
@@ -436,3 +492,166 @@ def test_many_slow_calls_and_the_retry_share_one_deadline(llm, slow_service):
     calls = len(llm.requests)
     time.sleep(2.5)  # the abandoned run stops at its next model call instead of carrying on in the background
     assert len(llm.requests) <= calls + 1
+
+
+# --- the guard's functions, offline (the audit's drafts against llm_guard.review and user_facts) ------------------
+@pytest.fixture(scope="module")
+def corpus(service):
+    from assistant.evidence import corpus_for
+
+    return corpus_for(service.searcher.index)
+
+
+def _living_call(extra: dict | None = None):
+    from assistant.contract import ToolCall
+    from tools.registry import TOOLS
+
+    args = {**FULL, **(extra or {})}
+    return ToolCall(name="compute_living_subsidy", arguments=args, result=TOOLS["compute_living_subsidy"].run(args))
+
+
+def _review(draft: str, corpus, calls=None):
+    from assistant.llm_guard import review
+
+    sec = corpus.section("measures", "第九条")
+    passage = {"doc": "measures", "doc_title": sec.doc_title, "section": "第九条", "quote": sec.text[:300], "text": sec.text}
+    return review(draft, [_living_call()] if calls is None else calls, [passage], corpus)
+
+
+JOINED = {
+    "cite+cite": "硕士每月可领{{cite:measures/第九条#3}}{{cite:measures/第九条#2000元/月}}（第九条）。",
+    "cite+tool": "硕士合计{{cite:measures/第九条#3}}{{compute_living_subsidy.amount}}（第九条）。",
+    "times": "最多可达{{compute_living_subsidy.amount}}的{{cite:measures/第九条#3}}倍（第九条）。",
+    "bei-after-amount": "生活补贴可达{{compute_living_subsidy.amount}}倍（第九条）。",
+    "w-after-cite": "生活补贴每月{{cite:measures/第九条#3}}w元（第九条）。",
+    "k-after-amount": "生活补贴合计{{compute_living_subsidy.amount}}k（第九条）。",
+    "money-then-money": "每平方米{{cite:measures/第九条#1000元}}{{compute_living_subsidy.amount}}（第九条）。",
+    "operator": "生活补贴{{cite:measures/第九条#2000元/月}}×{{compute_living_subsidy.caps.0.value}}（第九条）。",
+    "bare-cite": "生活补贴发放{{cite:measures/第九条#3}}年（第九条）。",
+}
+
+
+@pytest.mark.parametrize("name", JOINED)
+def test_figures_joined_into_another_number_are_rejected(corpus, name):
+    verdict = _review(JOINED[name], corpus)
+    assert verdict.violations and not verdict.text
+    assert any("占位符" in v for v in verdict.violations), verdict.violations
+
+
+def test_a_bare_tool_figure_takes_no_unit_of_the_models(corpus):
+    from assistant.contract import ToolCall
+
+    call = _living_call()
+    bare = ToolCall(name="compute_living_subsidy", arguments=call.arguments,
+                    result={**call.result, "extra": {"count": 3}})
+    for draft in ("生活补贴发放{{compute_living_subsidy.extra.count}}个月（第九条）。",
+                  "生活补贴{{compute_living_subsidy.extra.count}}{{compute_living_subsidy.amount}}（第九条）。"):
+        assert any("紧挨着" in v for v in _review(draft, corpus, [bare]).violations), draft
+
+
+def test_a_name_then_its_figure_still_passes(corpus):
+    verdict = _review("按第九条，硕士每月{{compute_living_subsidy.breakdown.0.amount}}，{{compute_living_subsidy.caps.0.name}}"
+                      "{{compute_living_subsidy.caps.0.value}}合计{{compute_living_subsidy.amount}}。", corpus)
+    assert verdict.violations == []
+    assert verdict.text == "按第九条，硕士每月2,000元，最长（3年内）36个月合计72,000元。"
+
+
+def _args(message: str, tool: str, arguments: dict, profile: dict | None = None) -> list[str]:
+    from assistant.user_facts import check_arguments, extract_user_facts
+
+    return check_arguments(tool, arguments, extract_user_facts([message], profile))
+
+
+def test_one_amount_is_not_three_years_of_spend():
+    bad = _args("今年算力花了50万，能补多少？", "compute_voucher_subsidy", {"annual_spend": [500000] * 3})
+    assert bad and "用了3次" in bad[0] and "只说过1次" in bad[0]
+    assert _args("今年算力花了50万，能补多少？", "compute_voucher_subsidy", {"annual_spend": [500000]}) == []
+    assert _args("连续三年每年算力花50万", "compute_voucher_subsidy", {"annual_spend": [500000] * 3}) == []
+    assert _args("第一年50万，第二年也是50万", "compute_voucher_subsidy", {"annual_spend": [500000] * 2}) == []
+    assert _args("签了3份数据采购合同，每份100万元", "compute_data_purchase_subsidy",
+                 {"contract_amounts": [1000000] * 3}) == []
+
+
+def test_a_number_counts_only_in_its_own_field():
+    q = "我30岁，硕士，全日制，首次在盐参保，生活补贴多少？"
+    assert _args(q, "compute_living_subsidy", {**FULL, "months": 30}) == [
+        "工具 compute_living_subsidy 的参数 months=30 在用户的话中没有依据"]
+    assert _args(q, "compute_living_subsidy", {**FULL, "age": 36}) != []
+    assert _args(q, "compute_living_subsidy", FULL) == []
+    assert _args(q.replace("生活补贴", "领两年生活补贴"), "compute_living_subsidy", {**FULL, "months": 24}) == []
+    assert _args("我们社区有20个工位", "check_community_recognition", {"workstations": 20}) == []
+    assert _args("我们社区有20个工位", "check_community_recognition", {"office_area_sqm": 20}) != []
+
+
+def test_fixed_words_give_the_user_no_numbers():
+    from assistant.user_facts import extract_user_facts
+
+    q = "我是一人公司创始人，一网通办、一窗受理、一件事都办好了，第一次来，硕士，全日制，首次在盐参保，生活补贴能拿多少？"
+    facts = extract_user_facts([q])
+    assert 1.0 not in facts.loose and "age" not in facts.values
+    assert _args(q, "compute_living_subsidy", {**FULL, "age": 1}) == [
+        "工具 compute_living_subsidy 的参数 age=1 在用户的话中没有依据"]
+    assert _args("我是一人公司", "check_community_recognition", {"scenarios_per_year": 1}) != []
+    assert _args("我们落地了3个场景", "check_community_recognition", {"scenarios_landed": 3}) == []
+
+
+def test_the_rules_engines_own_arguments_are_accepted():
+    assert _args("我是创始人，买了120平的新房", "compute_house_subsidy",
+                 {"area_sqm": 120, "role": "创始人", "new_commercial_housing": True}) == []
+    assert _args("我是创始人，买了120平的新房", "compute_house_subsidy",
+                 {"area_sqm": 120, "role": "创始人", "new_commercial_housing": False}) != []
+
+
+@pytest.mark.parametrize("draft,benefit", [
+    ("您买新房的安家补助可领{{compute_living_subsidy.amount}}（第九条）。", "创始人及高管购房补贴"),
+    ("人才公寓租金减免可领{{compute_living_subsidy.amount}}（第九条）。", "人才租赁房免租"),
+    ("借钱的话可领{{compute_living_subsidy.amount}}（第九条）。", "创业担保贷款"),
+])
+def test_a_figure_bound_to_a_benefit_named_by_its_cues_is_rejected(corpus, draft, benefit):
+    verdict = _review(draft, corpus)
+    assert any(benefit in v and "青年人才生活补贴" in v for v in verdict.violations), verdict.violations
+
+
+def test_a_figure_near_its_own_benefits_cue_passes(corpus):
+    from assistant.contract import ToolCall
+    from tools.registry import TOOLS
+
+    rent = ToolCall(name="compute_rental_relief", arguments={"monthly_rent": 2500},
+                    result=TOOLS["compute_rental_relief"].run({"monthly_rent": 2500}))
+    verdict = _review("按第九条，免租期内每月最多免{{compute_rental_relief.caps.0.value}}。", corpus, [rent])
+    assert verdict.violations == [] and "每月最多免2,000元" in verdict.text
+
+
+CLAIMS = {
+    "铁定能拿到": "您铁定能拿到生活补贴{{compute_living_subsidy.amount}}（第九条）。",
+    "肯定可以领到": "您肯定可以领到生活补贴{{compute_living_subsidy.amount}}（第九条）。",
+    "保证领取": "生活补贴{{compute_living_subsidy.amount}}保证领取（第九条）。",
+    "绝对没问题": "生活补贴{{compute_living_subsidy.amount}}，绝对没问题（第九条）。",
+    "本月底前": "生活补贴{{compute_living_subsidy.amount}}，须在本月底前申报（第九条）。",
+    "逾期不予受理": "生活补贴{{compute_living_subsidy.amount}}，逾期不予受理（第九条）。",
+    "www.ycopc.gov.cn": "生活补贴{{compute_living_subsidy.amount}}，请登录 www.ycopc.gov.cn 申报（第九条）。",
+    "opc@yancheng.gov.cn": "生活补贴{{compute_living_subsidy.amount}}，材料发送至 opc@yancheng.gov.cn（第九条）。",
+    "盐都区行政审批局": "生活补贴{{compute_living_subsidy.amount}}请到盐都区行政审批局办理（第九条）。",
+    "国家发展改革委员会": "生活补贴{{compute_living_subsidy.amount}}由国家发展改革委员会发放（第九条）。",
+    "税务部门": "生活补贴{{compute_living_subsidy.amount}}请到税务部门办理（第九条）。",
+    "街道办事处": "生活补贴{{compute_living_subsidy.amount}}请到街道办事处办理（第九条）。",
+    "首次在盐": "生活补贴不要求首次在盐参保，可领{{compute_living_subsidy.amount}}（第九条）。",
+    "年龄": "生活补贴{{compute_living_subsidy.amount}}，年龄也不限（第九条）。",
+    "全日制": "生活补贴{{compute_living_subsidy.amount}}，无需全日制学历（第九条）。",
+}
+
+
+@pytest.mark.parametrize("what", CLAIMS)
+def test_invented_guarantees_deadlines_contacts_departments_and_negations_are_rejected(corpus, what):
+    verdict = _review(CLAIMS[what], corpus)
+    assert any(what in v for v in verdict.violations), verdict.violations
+
+
+@pytest.mark.parametrize("draft", [
+    "按第九条，生活补贴{{compute_living_subsidy.amount}}，责任单位是市委人才办、市财政局，具体以主管部门解释为准。",
+    "按第九条，生活补贴{{compute_living_subsidy.amount}}，需满足一定条件，包括但不限于首次在盐参加社会保险。",
+    "按第九条，生活补贴{{compute_living_subsidy.amount}}；非全日制学历不在支持范围内，可向市委人才办咨询。",
+    "按第九条，购房补贴由商品房所在区发放，最高{{cite:measures/第九条#10万元}}。",
+])
+def test_honest_claims_still_pass(corpus, draft):
+    assert _review(draft, corpus).violations == []
