@@ -18,7 +18,7 @@ from assistant.retrieve import HybridSearcher
 from assistant.questions import asking_sentence, split as split_questions
 from assistant.segment import expand_query, terms, tokens
 from assistant.typos import normalize
-from assistant.understand import Understanding, classify, profile_updates, understand
+from assistant.understand import Understanding, classify, detect_topics, profile_updates, understand
 from tools import places
 from tools.matching import Profile, match_policies
 from tools.money import yuan
@@ -102,7 +102,7 @@ class RulesEngine:
     def respond(self, message: str, state: dict | None) -> tuple[Reply, dict, Understanding]:
         """Answer each question of the message (at most three) in turn; one question is answered as is."""
         state = copy.deepcopy(state or {})
-        qs = split_questions(normalize((message or "").strip()), lambda t: understand(t).topics)
+        qs = split_questions(normalize((message or "").strip()), detect_topics)
         if len(qs) == 1:
             return self._respond_one(qs[0].text, state, qs[0].topic)
         replies, first_u = [], None
