@@ -27,6 +27,7 @@ class Plan(BaseModel):
 
 
 # A question about one year's amount among several years (今年这笔能补多少).
+ASKS_TOTAL = re.compile(r"(一共|总共|合计|加起来|累计|总计)[^，。；;]{0,6}(多少|几)")
 FOCUS = re.compile(r"(这笔|这一年|当年|那一年|今年|第[一二三1-3]年)[^，。；;]{0,8}(补|拿|多少|奖)")
 
 
@@ -130,7 +131,8 @@ def _voucher(ctx: Ctx, tool: str) -> Plan:
         p.missing.append(f"您第{gap}年的实际算力使用费用是多少？")
         return p
     p.tool, p.arguments = tool, {"annual_spend": [annual[y] for y in years]}
-    if len(years) > 1 and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
+    asks_total = bool(ASKS_TOTAL.search(ctx.u.text))  # 三年一共能拿多少: the total is the headline, not one year
+    if len(years) > 1 and not asks_total and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
         p.focus_year = s.this_year or (max(s.annual) if s.annual else years[-1])  # the year this question is about
     if s.nth_year and s.nth_year not in annual:
         p.missing.append(f"您第{s.nth_year}年的实际算力使用费用是多少？")
@@ -204,6 +206,8 @@ def _rental(ctx: Ctx, tool: str) -> Plan:
 
 
 def _house(ctx: Ctx, tool: str) -> Plan:
+    if ctx.s.area_ambiguous:  # two areas and no label says which is the flat's
+        return Plan(topic=ctx.topic, missing=["您提到了不止一个面积，请问您购买的新建商品房面积是多少平方米？"])
     area = ctx.known("area_sqm")
     if not area:
         return Plan(topic=ctx.topic, missing=["您买的新建商品房面积是多少平方米？"])

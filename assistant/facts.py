@@ -32,7 +32,8 @@ ORDINAL_BEFORE = re.compile(r"(前|第|头|后|近|这|那|满|共|连续)\s*$")
 DURATION_AFTER = re.compile(r"^\s*(年|个月|月|天|周|期|次|份|笔|单|家|个|人|岁|%|％)")
 # Labels of money amounts: which field a value belongs to; "ignored" ones are no input of any calculation.
 MONEY_LABELS = {
-    "ignored": ["月薪", "工资", "年薪", "收入", "营收", "营业额", "预算", "总预算", "估值", "注册资本", "认缴", "总价", "房价"],
+    "ignored": ["月薪", "工资", "年薪", "收入", "营收", "营业额", "预算", "总预算", "估值", "注册资本", "认缴", "总价", "房价",
+                "计划投资", "计划投入", "拟投资", "拟投入", "预计投资", "预计投入", "打算投", "计划花", "准备投"],
     "interest_paid": ["利息", "付息"],
     # What was paid so far is no contract or spend when one is also stated (合同50万，实际付了40万).
     "paid": ["付了", "已付", "实付", "支付了", "付款", "首付", "预付", "到账", "打款", "付过"],

@@ -27,6 +27,7 @@ EVENT_AFTER = re.compile(r"^[^，,。；;]{0,4}(举办|主办|承办|办)[^，,�
 EVENT_BEFORE = re.compile(r"(活动|大赛|比赛|展会|会议|论坛|峰会)[^，,。；;]{0,4}(放在|放到|改在|改到|挪到|在|去)$")
 EVENT_VERB_AFTER = re.compile(r"^(办|举办|举行|开|搞|承办)")
 YANCHENG = "盐城"
+LIKE_YANCHENG = re.compile(r"(像|如|跟|和|同|比|like|as)\s*盐城")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def role_of(text: str, p: Place) -> str:
         return "origin"
     if COMPANY_AFTER.search(after) or re.search(r"(公司|企业|OPC)[^，,。；;]{0,3}(在|位于|注册在)$", before):
         return "company"
-    if YANCHENG not in after and (ASKED_AFTER.search(after) or POSSESSIVE_QUESTION.search(after)):
+    yancheng_named = YANCHENG in LIKE_YANCHENG.sub("", after)  # 像盐城一样 / like 盐城 compares, it names no policy
+    if not yancheng_named and (ASKED_AFTER.search(after) or POSSESSIVE_QUESTION.search(after)):
         return "asked"
     return "context"
 

@@ -93,21 +93,27 @@ def _pinyin_terms() -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _pinyin_places() -> list[tuple[str, str]]:
-    """Cities and provinces by their pinyin (hangzhou -> 杭州); a spelling two places share (fuzhou) is left out."""
-    from tools.places import city_names
+    """Cities and provinces by their pinyin (hangzhou -> 杭州). A spelling two places share (suzhou: 苏州, 宿州)
+    takes the one in the home province: either way it is another city than Yancheng."""
+    from tools.places import city_names, home_province, lookup
 
-    by_py: dict[str, set[str]] = {}
+    by_py: dict[str, list[str]] = {}
     for name in city_names():
-        by_py.setdefault("".join(_syllable(c) for c in name), set()).add(name)
-    return sorted(((py, next(iter(n))) for py, n in by_py.items() if len(n) == 1 and len(py) >= 5),
-                  key=lambda p: -len(p[0]))
+        by_py.setdefault("".join(_syllable(c) for c in name), []).append(name)
+    home = home_province()
+    out = []
+    for py, names in by_py.items():
+        if len(py) >= 5:
+            names.sort(key=lambda n: (getattr(lookup(n), "province", None) != home, n))
+            out.append((py, names[0]))
+    return sorted(out, key=lambda p: -len(p[0]))
 
 
 def from_latin(text: str) -> str:
     """An English or pinyin question with the domain's Chinese words put in (unknown words are kept)."""
     low = f" {text.lower()} "
     for en, zh in _english():
-        low = re.sub(rf"(?<![a-z]){re.escape(en)}(?![a-z])", zh, low)
+        low = re.sub(rf"(?<![a-z]){re.escape(en)}(?:e?s)?(?![a-z])", zh, low)  # vouchers, subsidies
     for run in sorted(set(re.findall(r"[a-z]+(?: [a-z]+)*", low)), key=len, reverse=True):
         joined = run.replace(" ", "")
         for py, word in [*_pinyin_terms(), *_pinyin_places()]:

@@ -26,6 +26,10 @@ RE_MARKET_RENT = re.compile(rf"(?:市场|同类|周边)[^0-9，,。；;？?]{{0,
 RE_AGE = re.compile(rf"({NUM})\s*(?:周岁|岁)")
 RE_AREA = re.compile(rf"({NUM})\s*(?:平方米|平米|平方|㎡|m2|平)(?![台均])")
 RE_PEOPLE = re.compile(rf"({NUM})\s*人次")
+# A bare number right before an area that shares its unit (89 102平, 89、102平方米): a second area.
+RE_AREA_SHARED = re.compile(rf"({NUM})\s*(?:[、,，/或和与]|\s)\s*{NUM}\s*(?:平方米|平米|平方|㎡|m2|平)(?![台均])")
+RE_PER_AREA = re.compile(r"(?<![零〇一二两三四五六七八九十百千万])(?=一\s*(?:平方米|平米|平方|㎡|平))|(?<=每)")
+BELOW = re.compile(r"(不到|不足|少于|低于|未达到|没到|没有到|不满)\s*$")
 RE_PERCENT = re.compile(rf"({NUM})\s*(?:%|％)")
 RE_LPR = re.compile(r"(?:LPR|lpr)[^0-9，,。]{0,6}([0-9]+(?:\.[0-9]+)?)(?![0-9.]*\s*(?:万|元|%|％))")
 RE_YEAR_AMOUNT = re.compile(rf"第\s*({NUM})\s*年[^0-9{CN_DIGITS}，。,；;]{{0,12}}?({NUM}\s*(?:亿|万|千|w|W|k|K)?\s*(?:元|块)?)")
@@ -125,6 +129,8 @@ class Slots(BaseModel):
     order_unknown: bool = False
     years_framed: bool = False  # the message says its amounts are of successive years (这两年分别, 三年依次)
     related_excluded: list[float] = Field(default_factory=list)  # contracts the user says are with a related party
+    area_ambiguous: bool = False
+    related_seller: bool = False  # every contract stated is a related party's (从我爸控股的子公司买的)
     filed_and_approved: bool | None = None
     in_yancheng: bool | None = None
 
@@ -205,6 +211,8 @@ def _money(s: Slots, t: str) -> None:
     if True in related and any(r is not True for r in related):  # 一笔关联方的100万，一笔非关联方的100万
         s.related_excluded = [a for a, r in zip(s.amounts, related) if r is True]
         s.amounts = [a for a, r in zip(s.amounts, related) if r is not True]
+    elif related and all(r is True for r in related):
+        s.related_seller = True  # every contract is a related party's
     s.amounts = s.amounts or paid  # a payment is the input only when nothing else is stated
     for m in RE_YEAR_AMOUNT.finditer(t):
         n, amt = to_number(m.group(1)), _money_values(m.group(2))
@@ -232,6 +240,9 @@ def _related_contract(t: str, start: int) -> bool | None:
     stop = max(t.rfind(c, 0, start) for c in "；;。")
     marks = [m.end() for m in ITEM_MARK.finditer(t, stop + 1, start)]
     head = t[marks[-1] if marks else max(stop, t.rfind("，", 0, start)) + 1:start]
+    alone = len(_money_spans(t[stop + 1:max(t.find("。", start), start + 1) if "。" in t[start:] else len(t)])) == 1
+    if not marks and alone:  # the one contract of its sentence: the sentence says whose it is (从集团子公司买的，签了80万)
+        head = t[stop + 1:start]
     said = [m for w in mentions("related_party") for m in re.finditer(re.escape(w), head)]
     if not said:
         return None
@@ -339,10 +350,16 @@ def _first_si(t: str) -> bool | None:
 
 def _project(s: Slots, t: str) -> None:
     """Facts about a project, a loan, a listing, an event or a community."""
-    if m := RE_AREA.search(t):
-        s.area_sqm = to_number(m.group(1))
+    per_unit = {m.start() for m in RE_PER_AREA.finditer(t)}  # 一平米1000, 每平9000: a price per square metre
+    areas = {to_number(m.group(1)) for rx in (RE_AREA, RE_AREA_SHARED) for m in rx.finditer(t) if m.start() not in per_unit}
+    areas.discard(None)
+    if len(areas) == 1:
+        s.area_sqm = areas.pop()
+    elif len(areas) > 1:
+        s.area_ambiguous = True  # 89 102平 / 89平和102平: which is the flat's area? asked, never guessed
     if (m := RE_PEOPLE.search(t)) and (v := to_number(m.group(1))) is not None:
-        s.trainees = int(v)
+        below = BELOW.search(t[max(0, m.start() - 4):m.start()])
+        s.trainees = int(v) - 1 if below else int(v)  # 不到1000人次 is fewer than 1000: the band below it
     bound = facts.percents(t, to_number)
     s.lpr_percent = (bound.get("lpr_percent") or [None])[0]
     s.loan_rate_percent = (bound.get("loan_rate_percent") or [None])[0]
@@ -363,6 +380,8 @@ def _project(s: Slots, t: str) -> None:
     elif re.search(r"个人贷|我个人|以个人|个人名义|创业者", t):
         s.borrower = "个人"
     s.related_party = False if "非关联" in t else facts.polar(t, r"关联(方|公司|企业|关系)")  # 不是关联方 -> False
+    if s.related_seller:
+        s.related_party = True
     if re.search(r"(再次|第二次|又|已经|之前|以前)[^，,。]{0,12}挂(过|牌)", t) or (
             "挂" in t and facts.polar(t, r"首次|第一次") is False):  # 这不是首次挂牌了
         s.first_listing = False

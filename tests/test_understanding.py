@@ -227,3 +227,31 @@ def test_a_romanised_city_is_a_place():
 
     assert "杭州" in normalize("Tell me Hangzhou's compute voucher rate.")
     assert understand(normalize("Tell me Hangzhou's compute voucher rate.")).slots.other_city == "杭州"
+
+
+@pytest.mark.parametrize("text,area,ambiguous", [
+    ("我是OPC高管，买了新房95平，单价9000一平，购房补贴多少", 95, False),   # 一平 is per square metre
+    ("创始人买了140平的新房，一平米1000的话是14万？", 140, False),
+    ("创始人 新建商品房 89 102平 购房补贴多少", None, True),              # which is the flat's? ask
+    ("看了两套新房，95和130平", None, True),
+])
+def test_two_areas_are_asked_about(text, area, ambiguous):
+    s = extract_slots(text)
+    assert (s.area_sqm, s.area_ambiguous) == (area, ambiguous)
+
+
+def test_a_planned_investment_is_no_input():
+    assert extract_slots("立项时计划投资1500万，到年底实际投资了800万").amounts == [8000000]
+
+
+def test_fewer_than_a_band_edge_is_below_it():
+    assert extract_slots("今年培训不到1000人次").trainees == 999
+
+
+def test_the_one_contract_of_a_sentence_is_read_with_its_sentence():
+    s = extract_slots("训练数据是从我爸集团另一家子公司买的，签了80万的合同。")
+    assert s.related_party is True
+
+
+def test_a_comparison_with_yancheng_still_asks_about_the_other_city():
+    assert understand("南京是不是也像盐城一样给OPC发算力券？").slots.other_city == "南京"

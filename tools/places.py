@@ -160,6 +160,11 @@ def scope(place: Place) -> Scope | None:
     return "外地"
 
 
+def home_province() -> str:
+    """The province of the policy's own city (knowledge/places.yaml `home`)."""
+    return _gazetteer().home["province"]
+
+
 def city_names() -> list[str]:
     """Provinces and cities by their usual short forms (杭州, 江苏): the names a romanised question may use."""
     g = _gazetteer()
