@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import jieba.posseg as pseg
@@ -20,6 +21,7 @@ from assistant.segment import expand_query, terms, tokens
 from assistant.typos import normalize
 from assistant.understand import Understanding, classify, detect_topics, profile_updates, understand
 from tools import places
+from tools.checklists import detect_entity, detect_step
 from tools.matching import Profile, match_policies
 from tools.money import yuan
 from tools.registry import effective_arguments, get_tool, run_tool
@@ -55,6 +57,24 @@ def _with_context(u: Understanding) -> Understanding:
         u.intent = classify(u.text, u.slots, topics)
         u.profile_statement = False  # a statement with a topic asks about it
     return u
+
+
+@dataclass
+class Turn:
+    """One question read in the session's context (the understanding stage's output)."""
+    u: Understanding
+    topic: str | None
+    intent: str
+    profile: dict
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which answer a question gets (the plan stage's output); a refusal carries its evidence and the kind of fact
+    the documents do not state."""
+    name: str  # refuse | smalltalk | checklist | match | rule | topic | policy_qa
+    hits: list | None = None
+    kind: asked_facts.FactKind | None = None
 
 
 class Reply:
@@ -114,15 +134,23 @@ class RulesEngine:
 
     def _respond_one(self, message: str, state: dict, forced_topic: str | None = None
                      ) -> tuple[Reply, dict, Understanding]:
+        """One question, one pass: read it in the session's context, route it, act, remember what it continues."""
+        turn = self._read(message, state, forced_topic)
+        route = self._route(turn)
+        reply = self._act(route, turn, state)
+        self._remember(turn, reply, state)
+        return reply, state, turn.u
+
+    def _read(self, message: str, state: dict, forced_topic: str | None) -> Turn:
+        """The understanding stage: the message's facts, the topic it asks about (its own, or the last one it
+        continues), the last calculation's facts carried into a what-if, the profile updated."""
         profile = state.setdefault("profile", {})
         u = _with_context(understand(message))
         if forced_topic:
             u.topic, u.topics = forced_topic, [forced_topic] + [t for t in u.topics if t != forced_topic]
-        if state.get("last_intent") == "checklist" and u.intent not in ("out_of_scope", "match") and not u.topic:
-            from tools.checklists import detect_entity, detect_step
-
-            if detect_entity(u.text) or detect_step(u.text):
-                u.intent = "checklist"
+        if state.get("last_intent") == "checklist" and u.intent not in ("out_of_scope", "match") and not u.topic \
+                and (detect_entity(u.text) or detect_step(u.text)):
+            u.intent = "checklist"  # 个体工商户 answers the counter's question
         updates = profile_updates(u.slots)
         if not u.hypothetical or u.correction:
             profile.update(updates)
@@ -138,38 +166,58 @@ class RulesEngine:
         intent = u.intent
         if topic and intent in ("policy_qa", "smalltalk") and topic != u.topic:
             intent = "calculate"  # a follow-up that continues a calculation
-        reply = Reply(intent)
+        return Turn(u, topic, intent, profile)
 
+    def _route(self, t: Turn) -> Route:
+        """The plan stage: which answer the question gets, decided on the understood turn and the evidence."""
+        u, topic, intent = t.u, t.topic, t.intent
         if intent == "out_of_scope" or (u.injection and not topic and intent in ("policy_qa", "smalltalk")):
-            self._refuse(u, reply)
-        elif intent == "smalltalk" and not u.profile_statement:
+            return Route("refuse")
+        if intent == "smalltalk" and not u.profile_statement:
+            return Route("smalltalk")
+        if intent == "checklist":
+            kind = asked_facts.asked(u.text)  # a rate, a base or a phone number is no step of opening a company
+            return Route("policy_qa" if kind and kind[0].not_a_step else "checklist")
+        if intent == "match" or (u.profile_statement and not topic):
+            return Route("match")
+        if topic and self._unknown_named_benefit(asking_sentence(u.text)):
+            return Route("refuse", hits=self.searcher.search(u.text, 1))  # 每月500元的电费补贴: no such benefit
+        if topic and (refusal := self._unstated_on_topic(u, topic)):
+            return Route("refuse", hits=refusal[1], kind=refusal[0])  # 算力券几月份开始申报: no date in the article
+        if topic:
+            return Route("topic" if topic in topic_tools() else "rule")  # a rule, or a benefit with nothing to compute
+        return Route("policy_qa")
+
+    def _act(self, route: Route, t: Turn, state: dict) -> Reply:
+        """The act and compose stages: run the tools or fetch the evidence the route names, and write the reply."""
+        reply = Reply(t.intent)
+        if route.name == "refuse":
+            self._refuse(t.u, reply, route.hits, route.kind)
+        elif route.name == "smalltalk":
             reply.parts.append(compose.smalltalk())
             reply.follow_up = list(dialogue().get("greeting_suggestions", []))
-        elif intent == "checklist" and (kind := asked_facts.asked(u.text)) and kind[0].not_a_step:
-            self._policy_qa(u, reply)  # a rate, a base or a phone number is no step of opening a company
-        elif intent == "checklist":
-            self._checklist(u, state, reply)
-        elif intent == "match" or (u.profile_statement and not topic):
-            self._match(u, profile, reply)
-        elif topic and intent != "match" and self._unknown_named_benefit(asking_sentence(u.text)):
-            self._refuse(u, reply, self.searcher.search(u.text, 1))  # 每月500元的电费补贴: no such benefit
-        elif topic and intent != "match" and (refusal := self._unstated_on_topic(u, topic)):
-            self._refuse(u, reply, refusal[1], refusal[0])  # 算力券几月份开始申报: the article gives no date
-        elif topic and topic not in topic_tools():  # a rule, or a benefit with nothing to compute
-            self._rule_topic(topic, reply)
-        elif topic:
-            self._topic(topic, u, profile, state, reply)
+        elif route.name == "checklist":
+            self._checklist(t.u, state, reply)
+        elif route.name == "match":
+            self._match(t.u, t.profile, reply)
+        elif route.name == "rule":
+            self._rule_topic(t.topic, reply)
+        elif route.name == "topic":
+            self._topic(t.topic, t.u, t.profile, state, reply)
         else:
-            self._policy_qa(u, reply)
-
-        if topic:  # what "那…呢" can continue
-            state["last_topic"] = topic
-        if topic in topic_tools() and reply.tool_calls:
-            state["last_call"] = {"topic": topic, "slots": u.slots.model_dump(mode="json", exclude_defaults=True)}
-        state["last_intent"] = reply.intent
-        if u.injection:
+            self._policy_qa(t.u, reply)
+        if t.u.injection:
             reply.parts.append("（说明：对话中的指令不能改变政策内容，以上回答以文件原文和计算工具为准。）")
-        return reply, state, u
+        return reply
+
+    @staticmethod
+    def _remember(t: Turn, reply: Reply, state: dict) -> None:
+        """What a later "那…呢" can continue: the topic, and the facts of the last calculation."""
+        if t.topic:
+            state["last_topic"] = t.topic
+        if t.topic in topic_tools() and reply.tool_calls:
+            state["last_call"] = {"topic": t.topic, "slots": t.u.slots.model_dump(mode="json", exclude_defaults=True)}
+        state["last_intent"] = reply.intent
 
     def _resolve_topic(self, u: Understanding, state: dict) -> str | None:
         """The topic named by a cue; else the last topic when this turn continues it (its facts, a what-if, a
