@@ -48,9 +48,9 @@ class Ctx:
         return self.s.amounts[0] if self.s.amounts else None
 
     def known(self, key: str) -> Any:
-        """This turn's fact, else the remembered profile's."""
+        """This turn's fact, else the remembered profile's (not when the question is about someone else)."""
         value = getattr(self.s, key, None)
-        return value if value is not None else self.profile.get(key)
+        return value if value is not None or self.u.about_other else self.profile.get(key)
 
 
 def benefit_of(topic: str):
@@ -131,6 +131,8 @@ def _voucher(ctx: Ctx, tool: str) -> Plan:
         p.missing.append(f"您第{gap}年的实际算力使用费用是多少？")
         return p
     p.tool, p.arguments = tool, {"annual_spend": [annual[y] for y in years]}
+    if s.via_platform is not None:
+        p.arguments["via_dispatch_platform"] = s.via_platform
     asks_total = bool(ASKS_TOTAL.search(ctx.u.text))  # 三年一共能拿多少: the total is the headline, not one year
     if len(years) > 1 and not asks_total and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
         p.focus_year = s.this_year or (max(s.annual) if s.annual else years[-1])  # the year this question is about
@@ -217,10 +219,8 @@ def _house(ctx: Ctx, tool: str) -> Plan:
         p.arguments["role"] = role
     else:
         p.missing.append("您是这家OPC的创始人或高管吗？")
-    if re.search(r"二手", ctx.u.text):
-        p.arguments["new_commercial_housing"] = False
-    elif re.search(r"新房|新建商品房|一手|期房", ctx.u.text):
-        p.arguments["new_commercial_housing"] = True
+    if ctx.known("new_housing") is not None:
+        p.arguments["new_commercial_housing"] = ctx.known("new_housing")
     return p
 
 

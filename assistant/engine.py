@@ -424,7 +424,8 @@ class RulesEngine:
                                   "first_social_insurance_in_yancheng": profile.get("first_social_insurance_in_yancheng"),
                                   "district": profile.get("district"),
                                   "role": profile.get("role") if profile.get("role") in ("创始人", "高管", "员工") else None,
-                                  "house_area_sqm": profile.get("area_sqm"), "monthly_rent": profile.get("rent")}.items()
+                                  "house_area_sqm": profile.get("area_sqm"), "monthly_rent": profile.get("rent"),
+                                  "new_commercial_housing": profile.get("new_housing")}.items()
                 if v is not None}
         result = run_tool("match_policies", args)
         reply.tool_calls.append(ToolCall(name="match_policies", arguments=args, result=result))

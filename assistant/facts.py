@@ -40,6 +40,7 @@ MONEY_LABELS = {
     "rent": ["月租", "租金", "房租"],
     "input": ["花了", "用了", "费用", "合同", "投资", "投入", "贷", "采购", "买了", "支出", "服务费", "金额", "本金", "成本"],
 }
+COPULA_BEFORE = re.compile(r"(是|当|做|担任|作为)[^，,。；;是]{0,6}$")
 ROLE_WORDS = [("创始人", r"创始人|老板|法人|法定代表人|自己开"), ("高管", r"高管|合伙人|CTO|CEO|总经理|副总"),
               ("员工", r"员工|打工|职员")]
 
@@ -88,6 +89,9 @@ def role(text: str) -> str | None:
                 denied = True
             else:
                 found.append((s.start, name))
+    stated = [f for f in found if COPULA_BEFORE.search(text[max(0, f[0] - 8):f[0]])]
+    if stated:  # 我合伙人是公司普通员工: the role after 是 is the one stated
+        return max(stated)[1]
     if found:
         return min(found)[1]
     return "其他" if denied else None

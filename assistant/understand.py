@@ -87,6 +87,8 @@ OUT_OF_SCOPE_WORDS = ["天气", "股票", "基金净值", "彩票", "菜谱", "�
 TAX_WORDS = ["增值税", "所得税", "个税", "税率", "免税", "减税", "退税", "税收优惠", "税费减免", "印花税"]
 INJECTION = re.compile(r"(忽略|无视|不要管|忘记|forget|ignore).{0,12}(规则|指令|设定|提示|instructions|rules|以上)"
                        r"|(你现在是|扮演|system prompt|系统提示|越狱|jailbreak)", re.I)
+# Someone other than the user as the subject of the question: the user's remembered profile is not theirs.
+OTHER_PERSON = re.compile(r"(^|[，,。？?])\s*(他|她)(?!们)|我(的)?(合伙人|老婆|爱人|妻子|老公|丈夫|朋友|同事|员工|父亲|母亲|爸|妈|哥|姐|弟|妹)")
 HYPOTHETICAL = re.compile(r"^(那|那么|如果|要是|假如|换成|换作)|呢[？?]?$")
 CORRECTION = re.compile(r"^(不对|不是|错了|更正|纠正|其实我|说错了)")
 
@@ -130,6 +132,8 @@ class Slots(BaseModel):
     years_framed: bool = False  # the message says its amounts are of successive years (这两年分别, 三年依次)
     related_excluded: list[float] = Field(default_factory=list)  # contracts the user says are with a related party
     area_ambiguous: bool = False
+    via_platform: bool | None = None  # the compute was rented through the provincial or city dispatch platform
+    new_housing: bool | None = None  # the flat is a 新建商品房 (True), second-hand (False)
     related_seller: bool = False  # every contract stated is a related party's (从我爸控股的子公司买的)
     filed_and_approved: bool | None = None
     in_yancheng: bool | None = None
@@ -145,6 +149,7 @@ class Understanding(BaseModel):
     correction: bool = False
     injection: bool = False
     profile_statement: bool = False
+    about_other: bool = False  # the question is about someone else (我合伙人…他买房能拿吗): not the user's profile
 
 
 def to_number(token: str) -> float | None:
@@ -312,6 +317,10 @@ def _person(s: Slots, t: str) -> None:
     if places.event_venue:
         s.in_yancheng = False  # 在上海办的大赛: held elsewhere
     s.role = facts.role(t)
+    if re.search(r"二手|存量房", t):
+        s.new_housing = False  # 二手房 is no 新建商品房
+    elif facts.polar(t, r"新房|新建商品房|一手房|期房") is not None:
+        s.new_housing = facts.polar(t, r"新房|新建商品房|一手房|期房")
 
 
 def _degree(t: str) -> str | None:
@@ -387,6 +396,10 @@ def _project(s: Slots, t: str) -> None:
         s.first_listing = False
     elif re.search(r"(首次|第一次)[^，,。]{0,16}挂牌", t):
         s.first_listing = True
+    if re.search(r"(不是|没有?|并非|未|不)[^，,。；;]{0,10}(调度平台|算力平台)", t):
+        s.via_platform = False  # 不是在省市算力调度平台上租的
+    elif re.search(r"(通过|在|从|用)[^，,。；;]{0,8}(调度平台|算力平台)", t):
+        s.via_platform = True
     s.landed_in_yancheng = False if re.search(r"(没有?|不|未)(在盐城?)?落地", t) else (True if "落地" in t else None)
     s.filed_and_approved = facts.polar(t, r"报备")
     s.in_yancheng = True if re.search(r"在盐(城)?(举|主)?办", t) else s.in_yancheng  # False: held elsewhere
@@ -475,11 +488,12 @@ def understand(text: str) -> Understanding:
         text=text, intent=intent, topic=topics[0] if topics else None, topics=topics, slots=slots,
         hypothetical=bool(HYPOTHETICAL.search(text)), correction=bool(CORRECTION.search(text)),
         injection=bool(INJECTION.search(text)), profile_statement=profile_statement,
+        about_other=bool(OTHER_PERSON.search(asking_sentence(text))),
     )
 
 
 PROFILE_KEYS = ("age", "degree", "full_time", "first_social_insurance_in_yancheng", "district", "role", "area_sqm",
-                "rent", "borrower")
+                "rent", "borrower", "new_housing")
 
 
 def profile_updates(slots: Slots) -> dict[str, Any]:

@@ -447,3 +447,21 @@ def test_match_for_a_county_says_it_may_only_refer():
     r = match_policies(Profile(age=30, degree="博士", full_time=True, district="东台"))
     assert "东台市不在盐城大市区" in r.scope_note and "参照" in r.scope_note
     assert match_policies(Profile(district="盐都区")).scope_note == ""
+
+
+def test_compute_bought_outside_the_dispatch_platform_gets_no_voucher():
+    from tools.registry import run_tool
+
+    r = run_tool("compute_voucher_subsidy", {"annual_spend": [500000], "via_dispatch_platform": False})
+    assert r["amount"] == 0 and r["eligible"] is False
+    assert run_tool("compute_voucher_subsidy", {"annual_spend": [500000], "via_dispatch_platform": True})["amount"] == 500000
+
+
+def test_a_second_hand_flat_is_not_in_the_match_total():
+    from tools.registry import run_tool
+
+    r = run_tool("match_policies", {"age": 29, "degree": "本科", "full_time": True, "role": "创始人",
+                                    "first_social_insurance_in_yancheng": True, "house_area_sqm": 100,
+                                    "new_commercial_housing": False})
+    house = next(i for i in r["items"] if i["policy_id"] == "house_purchase")
+    assert not house["in_total"] and r["estimated_total"] == 54000

@@ -255,3 +255,16 @@ def test_the_one_contract_of_a_sentence_is_read_with_its_sentence():
 
 def test_a_comparison_with_yancheng_still_asks_about_the_other_city():
     assert understand("南京是不是也像盐城一样给OPC发算力券？").slots.other_city == "南京"
+
+
+@pytest.mark.parametrize("text,role", [
+    ("我合伙人是公司普通员工，他买房能拿吗？", "员工"),   # the role after 是 is the one stated
+    ("我是公司高管，合伙人也买了房", "高管"),
+])
+def test_the_role_stated_after_the_copula(text, role):
+    assert extract_slots(text).role == role
+
+
+def test_a_question_about_someone_else():
+    assert understand("我老婆是博士，她能拿生活补贴吗").about_other
+    assert not understand("我是博士，能拿多少").about_other

@@ -30,11 +30,18 @@ def _year_starts_inside(start: date, year: int) -> bool:
 class VoucherIn(_In):
     annual_spend: Monies = Field(..., min_length=1, max_length=3, description="第1–3年实际算力使用费用（元），按年份顺序")
     start_date: date | None = Field(None, description="第1年开始日期" + START)
+    via_dispatch_platform: bool | None = Field(None, description="是否通过省、市算力调度平台租用（购买）盐城智能算力资源或服务")
 
 
 def compute_voucher_subsidy(inp: VoucherIn) -> ToolResult:
     b = policy_book().benefit("compute_voucher")
     cap = b.caps["cumulative"]
+    if inp.via_dispatch_platform is False:  # compute bought elsewhere is outside the article
+        from tools.result import ConditionCheck
+
+        return base_result("compute_voucher_subsidy", b, amount=0, eligible=False,
+                           conditions=[ConditionCheck(condition=b.conditions[0], status="待完善")],
+                           reason=f"算力券只面向{b.conditions[0]}的OPC。")
     start = inp.start_date or today()
     total, steps, binding, notes, counted = 0.0, [], False, [], 0
     for year, (spend, rate) in enumerate(zip(inp.annual_spend, b.rates), start=1):

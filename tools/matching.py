@@ -35,6 +35,7 @@ class Profile(ToolInput):
     annual_compute_spend: Monies | None = Field(None, max_length=3, description="每年算力费用（元）")
     data_contracts: Monies | None = Field(None, max_length=50, description="数据产品采购合同金额（元）")
     house_area_sqm: float | None = Field(None, gt=0, le=100000, description="拟购新建商品房面积（平方米）")
+    new_commercial_housing: bool | None = Field(None, description="所购住房是否为新建商品房（二手房不在范围内）")
     monthly_rent: Money | None = Field(None, description="人才租赁房月租金（元）")
     loan_amount: Money | None = Field(None, gt=0, description="拟申请创业担保贷款（元）")
     start_date: date | None = Field(None, description="开始享受的日期（YYYY-MM-DD），不填按今天；有效期至2028-12-31")
@@ -108,8 +109,9 @@ def match_policies(p: Profile) -> MatchResult:
     if p.data_contracts:
         items.append(_from_tool(calc.compute_data_purchase_subsidy(calc.DataPurchaseIn(contract_amounts=p.data_contracts))))
     if p.house_area_sqm:
-        items.append(_from_tool(calc.compute_house_subsidy(calc.HouseIn(area_sqm=p.house_area_sqm,
-                                                                        role=p.role if p.role in ("创始人", "高管", "员工") else None))))
+        items.append(_from_tool(calc.compute_house_subsidy(calc.HouseIn(
+            area_sqm=p.house_area_sqm, role=p.role if p.role in ("创始人", "高管", "员工") else None,
+            new_commercial_housing=p.new_commercial_housing))))
     if p.monthly_rent is not None:
         rental = calc.RentalIn(monthly_rent=p.monthly_rent, start_date=p.start_date)
         items.append(_from_tool(calc.compute_rental_relief(rental)))
