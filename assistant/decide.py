@@ -27,6 +27,8 @@ class Plan(BaseModel):
 
 
 # A question about one year's amount among several years (今年这笔能补多少).
+SPENT_SO_FAR = re.compile(r"(到现在|至今|到目前|这几年|这些年|累计|一共|总共|前后)[^，,。；;？?]{0,6}(花|用|投|付|租)")
+SEVERAL_IN_ONE = re.compile(r"([两二俩三四五六七八九十2-9]|[0-9]{2,})\s*(份|笔|单|个合同)[^，,。；;？?]{0,8}(加起来|一共|合计|总共|总额|共计)")
 ASKS_TOTAL = re.compile(r"(一共|总共|合计|加起来|累计|总计)[^，。；;]{0,6}(多少|几)")
 FOCUS = re.compile(r"(这笔|这一年|当年|那一年|今年|第[一二三1-3]年)[^，。；;]{0,8}(补|拿|多少|奖)")
 
@@ -116,12 +118,17 @@ def _annual(ctx: Ctx) -> dict[int, float]:
 def _voucher(ctx: Ctx, tool: str) -> Plan:
     s, p = ctx.s, Plan(topic=ctx.topic)
     unframed = len(s.amounts) > 1 and not s.annual and not s.years_framed  # 一笔25万，一笔40万: which years?
+    if len(s.amounts) == 1 and not s.annual and not s.nth_year and SPENT_SO_FAR.search(ctx.u.text):
+        p.missing.append("您说的是到目前为止几年的总花费。算力券按年计算（第一年100%、第二年70%、第三年50%），"
+                         "请按“第一年X万，第二年Y万”告诉我每年的费用。")  # 到现在一共花了70万: which years?
+        return p
     if (s.order_unknown or unframed) and len(s.amounts) > 1:  # which year is which decides the rate: ask
         p.missing.append("您提到的几笔算力费用是同一年的，还是分别是第几年的？请按“第一年X万，第二年Y万”"
                          "（同一年的请说明“同一年”）告诉我，我再逐年计算。")
         return p
     annual = _annual(ctx)
-    p.focus_year = s.nth_year if not s.annual else None
+    asks_total = bool(ASKS_TOTAL.search(ctx.u.text))  # 三年加起来最多能拿多少: the total is the headline
+    p.focus_year = s.nth_year if not s.annual and not asks_total and len(s.amounts) <= 1 else None
     if not annual:
         p.missing.append("请告诉我您每年的实际算力使用费用，例如“第一年50万，第二年80万”。")
         return p
@@ -133,7 +140,6 @@ def _voucher(ctx: Ctx, tool: str) -> Plan:
     p.tool, p.arguments = tool, {"annual_spend": [annual[y] for y in years]}
     if s.via_platform is not None:
         p.arguments["via_dispatch_platform"] = s.via_platform
-    asks_total = bool(ASKS_TOTAL.search(ctx.u.text))  # 三年一共能拿多少: the total is the headline, not one year
     if len(years) > 1 and not asks_total and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
         p.focus_year = s.this_year or (max(s.annual) if s.annual else years[-1])  # the year this question is about
     if s.nth_year and s.nth_year not in annual:
@@ -151,6 +157,8 @@ def _with_flag(ctx: Ctx, tool: str, args: dict, flag: str, slot: str) -> Plan:
 def _data_purchase(ctx: Ctx, tool: str) -> Plan:
     if not ctx.s.amounts:
         return Plan(topic=ctx.topic, missing=["您每笔数据采购合同的金额是多少？卖方是否为非关联方？"])
+    if len(ctx.s.amounts) == 1 and SEVERAL_IN_ONE.search(ctx.u.text):  # 两份加起来一共150万: the cap is per contract
+        return Plan(topic=ctx.topic, missing=["每笔合同最高补30万元，需要按合同分别计算：请分别告诉我每份合同的金额。"])
     p = _with_flag(ctx, tool, {"contract_amounts": ctx.s.amounts}, "related_party", "related_party")
     if ctx.s.related_excluded and p.tool:
         p.notes.append("与关联方签的合同（" + "、".join(yuan(a) for a in ctx.s.related_excluded)

@@ -35,6 +35,7 @@ RE_LPR = re.compile(r"(?:LPR|lpr)[^0-9，,。]{0,6}([0-9]+(?:\.[0-9]+)?)(?![0-9.
 RE_YEAR_AMOUNT = re.compile(rf"第\s*({NUM})\s*年[^0-9{CN_DIGITS}，。,；;]{{0,12}}?({NUM}\s*(?:亿|万|千|w|W|k|K)?\s*(?:元|块)?)")
 CALENDAR = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}  # calendar words -> offset from this year
 RE_CALENDAR = re.compile("|".join(CALENDAR))
+RE_YEAR_LABEL = re.compile(r"((?:19|20)\d\d)\s*年(?!龄|轻|代)|" + "|".join(CALENDAR))
 RE_NTH_YEAR = re.compile(rf"第\s*([一二三1-3])\s*年")
 RE_REPEAT = re.compile(rf"(?:连续|持续|一共|共)\s*(?:用|花)?了?\s*([一二两三1-3])\s*年")
 RE_MONTHS = re.compile(rf"({NUM})\s*个月")
@@ -56,6 +57,9 @@ RE_COUNT = {
 EACH_BEFORE = re.compile(r"(?:每\s*(份|笔|单|张|个)[^0-9，,。；;？?]{0,5}|各(?:为|是|有)?\s*)$")
 RE_COUNT_OF = re.compile(rf"({NUM})\s*(份|笔|单|张|个)")
 # N parties each signing (跟7家公司各签了一份): the count of contracts is N times the count each signed.
+# 没有任何股权或关联关系 / 不存在关联: a negation whose scope reaches over a few words to 关联.
+NOT_RELATED = re.compile(r"(没有|没|无|不存在|不是|并非|不属于)[^，,。；;]{0,8}关联")
+RATE_IS_LPR = re.compile(r"利率[^，,。；;]{0,6}(按|就按|执行|等于|就是)[^，,。；;]{0,4}(LPR|lpr|贷款市场报价利率)")
 ITEM_MARK = re.compile(r"[笔批份单]")  # where one contract's item starts (一笔…, 第二批…)
 RE_PARTIES_EACH = re.compile(rf"({NUM})\s*家[^，,。；;？?]{{0,16}}(?:各|每家)[^，,。；;？?0-9]{{0,4}}$")
 RE_RENT_BARE = re.compile(rf"(?:月租|租金|房租)[^0-9，,。；;？?]{{0,6}}?({NUM})")
@@ -132,6 +136,7 @@ class Slots(BaseModel):
     years_framed: bool = False  # the message says its amounts are of successive years (这两年分别, 三年依次)
     related_excluded: list[float] = Field(default_factory=list)  # contracts the user says are with a related party
     area_ambiguous: bool = False
+    amount_years: list[str] = Field(default_factory=list)  # each amount's calendar year, when they differ
     via_platform: bool | None = None  # the compute was rented through the provincial or city dispatch platform
     new_housing: bool | None = None  # the flat is a 新建商品房 (True), second-hand (False)
     related_seller: bool = False  # every contract stated is a related party's (从我爸控股的子公司买的)
@@ -200,6 +205,7 @@ def _money(s: Slots, t: str) -> None:
     says it is no input (收入, 预算) or it is the benefit the user guesses (听说能补30万)."""
     paid: list[float] = []
     related: list[bool | None] = []
+    labels: list[str | None] = []
     for value, start, end in _money_spans(t):
         field = facts.bind_money(t, facts.Span(start, end, t[start:end]))
         if field == "interest_paid" and s.interest_paid is None:
@@ -213,9 +219,13 @@ def _money(s: Slots, t: str) -> None:
         elif field in (None, "input") and not facts.is_result_claim(t, start, end):
             s.amounts.extend([value] * _copies(t, start))
             related.extend([_related_contract(t, start)] * _copies(t, start))
+            labels.extend([_year_label(t, start)] * _copies(t, start))
     if True in related and any(r is not True for r in related):  # 一笔关联方的100万，一笔非关联方的100万
         s.related_excluded = [a for a, r in zip(s.amounts, related) if r is True]
+        labels = [y for y, r in zip(labels, related) if r is not True]
         s.amounts = [a for a, r in zip(s.amounts, related) if r is not True]
+    if None not in labels and len(set(labels)) > 1:  # 2026年投了600万，2027年投了1300万: two years
+        s.amount_years = labels
     elif related and all(r is True for r in related):
         s.related_seller = True  # every contract is a related party's
     s.amounts = s.amounts or paid  # a payment is the input only when nothing else is stated
@@ -239,6 +249,18 @@ def _money(s: Slots, t: str) -> None:
         s.amounts, s.years_framed = [sum(s.amounts)], True
 
 
+def _year_label(t: str, start: int) -> str | None:
+    """The calendar year an amount is said to belong to (2026年投了600万, 去年花了30万), within its sentence."""
+    stop = max(t.rfind(c, 0, start) for c in "；;。")
+    found = list(RE_YEAR_LABEL.finditer(t, stop + 1, start))
+    if not found:
+        return None
+    m = found[-1]
+    if m.group(1):
+        return m.group(1)
+    return str(validity.today().year + CALENDAR[m.group(0)])
+
+
 def _related_contract(t: str, start: int) -> bool | None:
     """Whether the words of one contract's item call it a related party's (一笔是关联方的100万; 第三批是从我自己
     控股的另一家公司买的，合同80万). An item runs from its marker (笔, 批, 份) or the clause start to the amount."""
@@ -249,8 +271,8 @@ def _related_contract(t: str, start: int) -> bool | None:
     if not marks and alone:  # the one contract of its sentence: the sentence says whose it is (从集团子公司买的，签了80万)
         head = t[stop + 1:start]
     said = [m for w in mentions("related_party") for m in re.finditer(re.escape(w), head)]
-    if not said:
-        return None
+    if not said or NOT_RELATED.search(head):
+        return None if not said else False
     return any(not facts.negated(head, m.start()) and head[max(0, m.start() - 1):m.start()] not in ("非", "无")
                for m in said)
 
@@ -374,6 +396,8 @@ def _project(s: Slots, t: str) -> None:
     s.loan_rate_percent = (bound.get("loan_rate_percent") or [None])[0]
     if s.lpr_percent is None and (m := RE_LPR.search(t)):  # "LPR 3.45" written without a percent sign
         s.lpr_percent = float(m.group(1))
+    if s.lpr_percent is None and RATE_IS_LPR.search(t) and len(bound.get("", [])) == 1:
+        s.lpr_percent = s.loan_rate_percent = bound[""][0]  # 利率按当期LPR执行，是3%: the one percent is both
     s.percents = [v for vals in bound.values() for v in vals]
     if m := _duration(RE_MONTHS, t):
         s.months = int(to_number(m.group(1)) or 0) or None
@@ -388,7 +412,7 @@ def _project(s: Slots, t: str) -> None:
         s.borrower = "企业"
     elif re.search(r"个人贷|我个人|以个人|个人名义|创业者", t):
         s.borrower = "个人"
-    s.related_party = False if "非关联" in t else facts.polar(t, r"关联(方|公司|企业|关系)")  # 不是关联方 -> False
+    s.related_party = False if "非关联" in t or NOT_RELATED.search(t) else facts.polar(t, r"关联(方|公司|企业|关系)")
     if s.related_seller:
         s.related_party = True
     if re.search(r"(再次|第二次|又|已经|之前|以前)[^，,。]{0,12}挂(过|牌)", t) or (
@@ -465,8 +489,8 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
         return "out_of_scope"  # another place's own policy is asked about
     if asks_onewindow(t, topics):
         return "checklist"
-    if any(w in t for w in MATCH_WORDS) and not NAMES_A_THING.search(t):
-        return "match"
+    if any(w in t for w in MATCH_WORDS) and not NAMES_A_THING.search(t) and len(topics) < 2:
+        return "match"  # 产业学院和实训基地能拿哪些奖励、各多少 names its benefits: each is answered
     if len(t) <= 12 and any(w in low for w in SMALLTALK) and not topics:
         return "smalltalk"
     if any(w in t for w in ELIGIBILITY_WORDS) and topics:

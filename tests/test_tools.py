@@ -465,3 +465,11 @@ def test_a_second_hand_flat_is_not_in_the_match_total():
                                     "new_commercial_housing": False})
     house = next(i for i in r["items"] if i["policy_id"] == "house_purchase")
     assert not house["in_total"] and r["estimated_total"] == 54000
+
+
+def test_infrastructure_is_capped_year_by_year():
+    from tools.registry import run_tool
+
+    two_years = {"investments": [6000000, 13000000], "investment_years": ["2026", "2027"]}
+    assert run_tool("compute_infrastructure_subsidy", two_years)["amount"] == 3200000  # 120万 + min(260万, 200万)
+    assert run_tool("compute_infrastructure_subsidy", {"investments": [6000000, 13000000]})["amount"] == 2000000

@@ -268,3 +268,18 @@ def test_the_role_stated_after_the_copula(text, role):
 def test_a_question_about_someone_else():
     assert understand("我老婆是博士，她能拿生活补贴吗").about_other
     assert not understand("我是博士，能拿多少").about_other
+
+
+def test_amounts_of_different_calendar_years_keep_their_years():
+    s = extract_slots("2026年在算力调度平台建设上投资了600万，2027年又在数据标注服务平台上投了1300万")
+    assert (s.amounts, s.amount_years) == ([6000000, 13000000], ["2026", "2027"])
+
+
+def test_a_wide_negation_of_a_related_party():
+    s = extract_slots("从两家外部数据公司（跟我们没有任何股权或关联关系）采购，一份合同一百万整，另一份五十万")
+    assert (s.amounts, s.related_party) == ([1000000, 500000], False)
+
+
+def test_a_loan_rate_said_to_be_the_lpr():
+    s = extract_slots("贷了100万，贷款利率就按当期LPR执行，是3%，一年付了3万利息")
+    assert (s.lpr_percent, s.loan_rate_percent) == (3.0, 3.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tools.money import Money, Monies, pct, yuan
 from tools.result import Cap, Reading, Step, ToolResult, base_result
@@ -207,23 +207,40 @@ def compute_community_rating_award(inp: RatingIn) -> ToolResult:
 
 # --- 第五条 社区公共基础设施 ---------------------------------------------------------------------------
 class InfrastructureIn(_In):
-    investments: Monies = Field(..., min_length=1, max_length=100, description="同一年度内各项实际投资额（元）")
+    investments: Monies = Field(..., min_length=1, max_length=100, description="各项实际投资额（元）")
+    investment_years: list[str] | None = Field(
+        None, max_length=100, description="每项投资所属年度，与 investments 一一对应（如 2026、2027）；不填即同一年度")
 
-
+    @model_validator(mode="after")
+    def _years_match(self):
+        if self.investment_years is not None and len(self.investment_years) != len(self.investments):
+            raise ValueError("investment_years 要与 investments 一一对应")
+        return self
 
 
 def compute_infrastructure_subsidy(inp: InfrastructureIn) -> ToolResult:
+    """The cap is per year: investments of different years are capped year by year, then added."""
     b = policy_book().benefit("community_infrastructure")
     cap = b.caps["per_year"]
-    invested = fen(sum(inp.investments))
-    raw = fen(invested * b.rate)
-    paid = min(raw, cap)
-    return base_result("compute_infrastructure_subsidy", b, amount=paid, breakdown=[
-        Step(label="当年实际投资额", formula=" + ".join(yuan(x) for x in inp.investments) + f" = {yuan(invested)}",
-             amount=invested),
-        Step(label="补助", formula=f"{yuan(invested)} × {pct(b.rate)} = {yuan(raw)}"
-             + (f" → 同一年度最高{yuan(cap)}" if paid < raw else ""), amount=paid),
-    ], caps=[Cap(name="同一年度最高", value=cap, binding=paid < raw)])
+    years = inp.investment_years or [""] * len(inp.investments)
+    steps, total, binding = [], 0.0, False
+    for year in dict.fromkeys(years):
+        amounts = [x for x, y in zip(inp.investments, years) if y == year]
+        invested = fen(sum(amounts))
+        raw = fen(invested * b.rate)
+        paid = min(raw, cap)
+        binding |= paid < raw
+        total = fen(total + paid)
+        label = f"{year}年" if year else "当年"
+        steps.append(Step(label=f"{label}实际投资额", formula=" + ".join(yuan(x) for x in amounts) + f" = {yuan(invested)}",
+                          amount=invested))
+        steps.append(Step(label=f"{label}补助", formula=f"{yuan(invested)} × {pct(b.rate)} = {yuan(raw)}"
+                          + (f" → 同一年度最高{yuan(cap)}" if paid < raw else ""), amount=paid))
+    if len(set(years)) > 1:
+        steps.append(Step(label="各年合计", formula=" + ".join(yuan(s.amount) for s in steps[1::2]) + f" = {yuan(total)}",
+                          amount=total))
+    return base_result("compute_infrastructure_subsidy", b, amount=total, breakdown=steps,
+                       caps=[Cap(name="同一年度最高", value=cap, binding=binding)])
 
 
 # --- 第八条 实训基地 -----------------------------------------------------------------------------------
