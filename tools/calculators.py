@@ -234,7 +234,7 @@ def compute_infrastructure_subsidy(inp: InfrastructureIn) -> ToolResult:
         label = f"{year}年" if year else "当年"
         steps.append(Step(label=f"{label}实际投资额", formula=" + ".join(yuan(x) for x in amounts) + f" = {yuan(invested)}",
                           amount=invested))
-        steps.append(Step(label=f"{label}补助", formula=f"{yuan(invested)} × {pct(b.rate)} = {yuan(raw)}"
+        steps.append(Step(label=f"{year}年补助" if year else "补助", formula=f"{yuan(invested)} × {pct(b.rate)} = {yuan(raw)}"
                           + (f" → 同一年度最高{yuan(cap)}" if paid < raw else ""), amount=paid))
     if len(set(years)) > 1:
         steps.append(Step(label="各年合计", formula=" + ".join(yuan(s.amount) for s in steps[1::2]) + f" = {yuan(total)}",
