@@ -180,6 +180,8 @@ class RulesEngine:
             return Route("policy_qa" if kind and kind[0].not_a_step else "checklist")
         if intent == "match" or (u.profile_statement and not topic):
             return Route("match")
+        if topic and u.identifies_policy and intent != "calculate":
+            return Route("policy_qa")  # 朋友说…，这是什么政策？ asks where the text says it
         if topic and self._unknown_named_benefit(asking_sentence(u.text)):
             return Route("refuse", hits=self.searcher.search(u.text, 1))  # 每月500元的电费补贴: no such benefit
         if topic and (refusal := self._unstated_on_topic(u, topic)):

@@ -283,3 +283,8 @@ def test_a_wide_negation_of_a_related_party():
 def test_a_loan_rate_said_to_be_the_lpr():
     s = extract_slots("贷了100万，贷款利率就按当期LPR执行，是3%，一年付了3万利息")
     assert (s.lpr_percent, s.loan_rate_percent) == (3.0, 3.0)
+
+
+def test_which_policy_is_a_question_for_the_text():
+    assert understand("朋友说金融机构对OPC可以用更灵活的利率定价，这是什么政策？").identifies_policy
+    assert not understand("贷了100万，LPR 3%，这是什么政策能补多少？").identifies_policy
