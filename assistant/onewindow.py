@@ -97,10 +97,10 @@ def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
             reply.follow_up.append("您要办的是一人有限公司、多人有限公司，还是个体工商户？")
         return
 
-    if entity is None:
-        reply.parts.append(
-            f"办理地点：{book.where['counter']}；也可{book.where['online']}。企业开办“一件事”一般包括：设立登记（营业执照）、"
-            "印章刻制、预约银行开户、税务（新办纳税人套餐、发票）、社保与医保登记、住房公积金开户。")
+    if entity is None:  # the common steps from the checklist tool; the materials depend on the entity type
+        steps = [st["title"] for st in _checklist(reply, {"entity_type": None})["steps"]]
+        reply.parts.append(f"办理地点：{book.where['counter']}；也可{book.where['online']}。"
+                           f"企业开办“一件事”一般包括：{'、'.join(steps)}。")
         reply.parts.append("不同类型的主体材料不同。请问您要办的是：一人有限公司（一个自然人股东）、多个股东的有限公司，还是个体工商户？")
         reply.follow_up.extend(["一个人的有限公司", "和朋友合伙开的有限公司", "个体工商户"])
         reply.parts.append(f"_{book.notice}_")
