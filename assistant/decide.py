@@ -29,7 +29,7 @@ class Plan(BaseModel):
 # A question about one year's amount among several years (今年这笔能补多少).
 SPENT_SO_FAR = re.compile(r"(到现在|至今|到目前|这几年|这些年|累计|一共|总共|前后)[^，,。；;？?]{0,6}(花|用|投|付|租)")
 SEVERAL_IN_ONE = re.compile(r"([两二俩三四五六七八九十2-9]|[0-9]{2,})\s*(份|笔|单|个合同)[^，,。；;？?]{0,8}(加起来|一共|合计|总共|总额|共计)")
-ASKS_TOTAL = re.compile(r"(一共|总共|合计|加起来|累计|总计)[^，。；;]{0,6}(多少|几)")
+ASKS_TOTAL = re.compile(r"(一共|总共|合计|加起来|累计|总计)[^，。；;]{0,6}(多少|几|呢)")
 FOCUS = re.compile(r"(这笔|这一年|当年|那一年|今年|第[一二三1-3]年)[^，。；;]{0,8}(补|拿|多少|奖)")
 
 
@@ -157,6 +157,8 @@ def _with_flag(ctx: Ctx, tool: str, args: dict, flag: str, slot: str) -> Plan:
 def _data_purchase(ctx: Ctx, tool: str) -> Plan:
     if not ctx.s.amounts:
         return Plan(topic=ctx.topic, missing=["您每笔数据采购合同的金额是多少？卖方是否为非关联方？"])
+    if ctx.s.related_which_unknown:  # 其中有一笔是跟我表哥开的公司签的: which is excluded decides the amount
+        return Plan(topic=ctx.topic, missing=["关联方的合同不在支持范围内：请问哪一笔是和关联方（如亲属的公司）签的？"])
     if len(ctx.s.amounts) == 1 and SEVERAL_IN_ONE.search(ctx.u.text):  # 两份加起来一共150万: the cap is per contract
         return Plan(topic=ctx.topic, missing=["每笔合同最高补30万元，需要按合同分别计算：请分别告诉我每份合同的金额。"])
     p = _with_flag(ctx, tool, {"contract_amounts": ctx.s.amounts}, "related_party", "related_party")
@@ -167,6 +169,8 @@ def _data_purchase(ctx: Ctx, tool: str) -> Plan:
 
 
 def _listing(ctx: Ctx, tool: str) -> Plan:
+    if len(ctx.s.amounts) > 1:  # two fees: only the first listing is supported
+        return Plan(topic=ctx.topic, missing=["补助只给首次挂牌：请问哪一笔是首次挂牌时交的挂牌服务费？"])
     if ctx.amount is None:
         return Plan(topic=ctx.topic, missing=[ask_for(tool, "listing_fee"), ask_for(tool, "first_listing")])
     return _with_flag(ctx, tool, {"listing_fee": ctx.amount}, "first_listing", "first_listing")

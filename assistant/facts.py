@@ -33,7 +33,13 @@ DURATION_AFTER = re.compile(r"^\s*(年|个月|月|天|周|期|次|份|笔|单|�
 # Labels of money amounts: which field a value belongs to; "ignored" ones are no input of any calculation.
 MONEY_LABELS = {
     "ignored": ["月薪", "工资", "年薪", "收入", "营收", "营业额", "预算", "总预算", "估值", "注册资本", "认缴", "总价", "房价",
-                "计划投资", "计划投入", "拟投资", "拟投入", "预计投资", "预计投入", "打算投", "计划花", "准备投"],
+                "计划投资", "计划投入", "拟投资", "拟投入", "预计投资", "预计投入", "打算投", "计划花", "准备投",
+                "定价", "售价", "单价", "报价", "标价", "卖价"],
+    # What was actually spent, and what an authority approved: where a message gives them beside a contract or a
+    # spend, they are the figure the article counts (实际使用费用, 核定总投入).
+    "actual": ["实际只用了", "实际用了", "实际只花了", "实际花了", "实际投了", "实际投资了", "实际只投了", "实际使用",
+               "实际支出", "实际发生", "实际投资", "实际投入"],
+    "approved": ["核定的总投入", "核定总投入", "核定的", "核定", "核准"],
     "interest_paid": ["利息", "付息"],
     # What was paid so far is no contract or spend when one is also stated (合同50万，实际付了40万).
     "paid": ["付了", "已付", "实付", "支付了", "付款", "首付", "预付", "到账", "打款", "付过"],

@@ -13,7 +13,8 @@ ASKS = re.compile(r"多少|(?<![十好这那])几(?![十乎百千])|吗|么|怎|
 CONTINUES = re.compile(r"^(那|那么|如果|要是|假如|换成|还有呢|然后呢)|呢[？?]?$|^.{0,6}[？?]$")
 # A short question for the total of what was just asked (三年一共能拿多少？) adds to it; it names nothing new.
 TOTAL_ONLY = re.compile(r"^[^，,。；;]{0,8}(一共|总共|合计|加起来|累计|总计|总额)[^，,。；;]{0,8}(多少|几)[^，,。；;]{0,4}$")
-EACH = re.compile(r"分别|各(是|给|有|能|补|奖|多少)|各自")
+# 分别 before figures (服务费分别8万和3万) distributes the figures, not the topics.
+EACH = re.compile(r"分别(?!\s*[0-9零〇一二两三四五六七八九十百千万]+\s*[万千元块%])|各(是|给|有|能|补|奖|多少)|各自")
 
 
 @dataclass(frozen=True)

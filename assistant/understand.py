@@ -60,6 +60,10 @@ RE_COUNT_OF = re.compile(rf"({NUM})\s*(份|笔|单|张|个)")
 # 没有任何股权或关联关系 / 不存在关联: a negation whose scope reaches over a few words to 关联.
 NOT_RELATED = re.compile(r"(没有|没|无|不存在|不是|并非|不属于)[^，,。；;]{0,8}关联")
 RATE_IS_LPR = re.compile(r"利率[^，,。；;]{0,6}(按|就按|执行|等于|就是)[^，,。；;]{0,4}(LPR|lpr|贷款市场报价利率)")
+# A relative's company (表哥开的公司, 我爸控股的): a related party. 其中一笔是…: which one is not said.
+RELATIVE_COMPANY = re.compile(r"(亲戚|表哥|表姐|堂哥|堂姐|表弟|表妹|家里人|亲属|父母|爸|妈|老婆|老公|爱人|哥哥|姐姐)"
+                              r"[^，,。；;]{0,3}(开的|的公司|控股|名下|的企业)")
+ONE_OF_THEM = re.compile(r"其中(有)?(一|某)(笔|份|单|家|个)")
 ITEM_MARK = re.compile(r"[笔批份单]")  # where one contract's item starts (一笔…, 第二批…)
 RE_PARTIES_EACH = re.compile(rf"({NUM})\s*家[^，,。；;？?]{{0,16}}(?:各|每家)[^，,。；;？?0-9]{{0,4}}$")
 RE_RENT_BARE = re.compile(rf"(?:月租|租金|房租)[^0-9，,。；;？?]{{0,6}}?({NUM})")
@@ -72,8 +76,11 @@ EXPERIENCE_BEFORE = re.compile(r"(做了|干了|工作了?|待了|呆了|读了|
 # one year's two payments).
 YEAR_FRAME = re.compile(r"[两二三俩2-3]\s*年|分别|依次|逐年|每年|各年|历年|第\s*[一二三1-3]\s*年|首年|头一年")
 SAME_YEAR = re.compile(r"同一年|同年|都是今年|都是去年|一年之内|一年内")
+# 一个月能拿多少 asks the monthly figure: no period of one month.
+PER_UNIT_QUESTION = re.compile(r"^\s*(?:能|可以|可|给|补|发|拿|领|有)[^，,。；;]{0,3}多少")
 # A period followed by a salary or any amount is a rate (一个月工资8000, 一年30万), not how long something lasts.
-RATE_AFTER = re.compile(rf"^\s*(?:的)?(?:工资|薪|收入|营收|挣|赚|房租|租金|开销)"
+RATE_AFTER = re.compile(rf"^\s*(?:的)?(?:工资|薪|收入|营收|挣|赚|房租|租金|开销|流水|营业额|销售额|利润|产值|进账)"
+
                         rf"|^\s*(?:花了?|用了?|大概|约)?\s*{NUM}\s*(?:万|千|元|块)")
 
 MATCH_WORDS = ["哪些政策", "什么政策", "能享受哪些", "可以享受哪些", "能申请哪些", "可以申请哪些", "有哪些补贴", "哪些补贴",
@@ -140,7 +147,8 @@ class Slots(BaseModel):
     amount_years: list[str] = Field(default_factory=list)  # each amount's calendar year, when they differ
     via_platform: bool | None = None  # the compute was rented through the provincial or city dispatch platform
     new_housing: bool | None = None  # the flat is a 新建商品房 (True), second-hand (False)
-    related_seller: bool = False  # every contract stated is a related party's (从我爸控股的子公司买的)
+    related_seller: bool = False
+    related_which_unknown: bool = False  # one of several contracts is a related party's, not said which  # every contract stated is a related party's (从我爸控股的子公司买的)
     filed_and_approved: bool | None = None
     in_yancheng: bool | None = None
 
@@ -208,6 +216,7 @@ def _money(s: Slots, t: str) -> None:
     paid: list[float] = []
     related: list[bool | None] = []
     labels: list[str | None] = []
+    kinds: list[str | None] = []
     for value, start, end in _money_spans(t):
         field = facts.bind_money(t, facts.Span(start, end, t[start:end]))
         if field == "interest_paid" and s.interest_paid is None:
@@ -218,10 +227,18 @@ def _money(s: Slots, t: str) -> None:
             s.rent = value
         elif field == "paid":
             paid.append(value)
-        elif field in (None, "input") and not facts.is_result_claim(t, start, end):
+        elif field in (None, "input", "actual", "approved") and not facts.is_result_claim(t, start, end):
             s.amounts.extend([value] * _copies(t, start))
             related.extend([_related_contract(t, start)] * _copies(t, start))
             labels.extend([_year_label(t, start)] * _copies(t, start))
+            kinds.extend([field] * _copies(t, start))
+    by_year = len(RE_YEAR_AMOUNT.findall(t)) > 1 or len({y for y in labels if y}) > 1  # 第一年实际用了20w，第二年40w
+    for preferred in ("approved", "actual"):  # 合同300k，实际只用了220k: the actual use; 核定80万: the approved total
+        if not by_year and preferred in kinds and any(k != preferred for k in kinds):
+            keep = [k == preferred for k in kinds]
+            s.amounts = [a for a, k in zip(s.amounts, keep) if k]
+            related, labels = [r for r, k in zip(related, keep) if k], [y for y, k in zip(labels, keep) if k]
+            kinds = [preferred] * len(s.amounts)
     if True in related and any(r is not True for r in related):  # 一笔关联方的100万，一笔非关联方的100万
         s.related_excluded = [a for a, r in zip(s.amounts, related) if r is True]
         labels = [y for y, r in zip(labels, related) if r is not True]
@@ -230,10 +247,13 @@ def _money(s: Slots, t: str) -> None:
         s.amount_years = labels
     elif related and all(r is True for r in related):
         s.related_seller = True  # every contract is a related party's
+    if len(s.amounts) > 1 and ONE_OF_THEM.search(t) and (RELATIVE_COMPANY.search(t) or "关联" in t) \
+            and not s.related_excluded:
+        s.related_which_unknown = True  # 两笔…其中有一笔是跟我表哥开的公司签的: which one? asked
     s.amounts = s.amounts or paid  # a payment is the input only when nothing else is stated
     for m in RE_YEAR_AMOUNT.finditer(t):
         n, amt = to_number(m.group(1)), _money_values(m.group(2))
-        if n and 1 <= n <= 3 and amt:
+        if n and 1 <= n <= 3 and amt and amt[0] in s.amounts:  # not a contract the actual use replaced
             s.annual[int(n)] = amt[0]
     _calendar_years(t, s)
     if m := RE_NTH_YEAR.search(t):
@@ -273,6 +293,7 @@ def _related_contract(t: str, start: int) -> bool | None:
     if not marks and alone:  # the one contract of its sentence: the sentence says whose it is (从集团子公司买的，签了80万)
         head = t[stop + 1:start]
     said = [m for w in mentions("related_party") for m in re.finditer(re.escape(w), head)]
+    said += list(RELATIVE_COMPANY.finditer(head))
     if not said or NOT_RELATED.search(head):
         return None if not said else False
     return any(not facts.negated(head, m.start()) and head[max(0, m.start() - 1):m.start()] not in ("非", "无")
@@ -435,8 +456,9 @@ def _project(s: Slots, t: str) -> None:
 def _duration(rx: re.Pattern, t: str) -> re.Match | None:
     """The first period that says how long (三年), skipping periods that are rates (一个月工资8000, 每年30万)."""
     for m in rx.finditer(t):
+        per_unit = to_number(m.group(1)) == 1 and PER_UNIT_QUESTION.search(t[m.end():m.end() + 8])
         if t[max(0, m.start() - 1):m.start()] != "每" and not RATE_AFTER.search(t[m.end():m.end() + 8]) \
-                and not EXPERIENCE_BEFORE.search(t[max(0, m.start() - 6):m.start()]):
+                and not EXPERIENCE_BEFORE.search(t[max(0, m.start() - 6):m.start()]) and not per_unit:
             return m
     return None
 

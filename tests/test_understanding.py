@@ -288,3 +288,28 @@ def test_a_loan_rate_said_to_be_the_lpr():
 def test_which_policy_is_a_question_for_the_text():
     assert understand("朋友说金融机构对OPC可以用更灵活的利率定价，这是什么政策？").identifies_policy
     assert not understand("贷了100万，LPR 3%，这是什么政策能补多少？").identifies_policy
+
+
+@pytest.mark.parametrize("text,amounts", [
+    ("挂牌一个数据产品，产品定价20万一套，挂牌服务费交了六万五千块", [65000]),      # a price is no fee
+    ("跟盐城智算签的合同是300k，但实际只用了220k", [220000]),                    # the actual use
+    ("实际前前后后花了150万，但是部门核定的总投入只有80万", [800000]),            # the approved total
+    ("第一年实际用了20w，第二年40w，第三年预计60w", [200000, 400000, 600000]),   # years, not a contrast
+])
+def test_the_figure_the_article_counts(text, amounts):
+    assert extract_slots(text).amounts == amounts
+
+
+def test_one_of_two_contracts_is_a_relatives_company():
+    s = extract_slots("签了两笔合同，一笔40万一笔120万，其中有一笔是跟我表哥开的公司签的")
+    assert s.related_which_unknown
+
+
+def test_a_monthly_question_is_no_period():
+    s = extract_slots("我妈开小超市一年流水八十万。生活补贴一个月能拿多少？")
+    assert (s.months, s.years) == (None, None)
+
+
+def test_figures_after_fenbie_do_not_split_topics():
+    qs = split("我们在盐城专版挂了两个数据产品，服务费分别8万和3万，挂牌补助多少？", lambda t: understand(t).topics)
+    assert len(qs) == 1 and qs[0].topic is None
