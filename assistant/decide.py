@@ -119,7 +119,8 @@ def _voucher(ctx: Ctx, tool: str) -> Plan:
     s, p = ctx.s, Plan(topic=ctx.topic)
     unframed = len(s.amounts) > 1 and not s.annual and not s.years_framed  # 一笔25万，一笔40万: which years?
     if len(s.amounts) == 1 and not s.annual and not s.nth_year and SPENT_SO_FAR.search(ctx.u.text):
-        p.missing.append("您说的是到目前为止几年的总花费。算力券按年计算（第一年100%、第二年70%、第三年50%），"
+        rates = "、".join(f"第{n}年{r:.0%}" for n, r in enumerate(benefit_of(ctx.topic).rates or [], 1))
+        p.missing.append(f"您说的是到目前为止几年的总花费。{benefit_of(ctx.topic).title}按年计算（{rates}），"
                          "请按“第一年X万，第二年Y万”告诉我每年的费用。")  # 到现在一共花了70万: which years?
         return p
     if (s.order_unknown or unframed) and len(s.amounts) > 1:  # which year is which decides the rate: ask
@@ -160,7 +161,8 @@ def _data_purchase(ctx: Ctx, tool: str) -> Plan:
     if ctx.s.related_which_unknown:  # 其中有一笔是跟我表哥开的公司签的: which is excluded decides the amount
         return Plan(topic=ctx.topic, missing=["关联方的合同不在支持范围内：请问哪一笔是和关联方（如亲属的公司）签的？"])
     if len(ctx.s.amounts) == 1 and SEVERAL_IN_ONE.search(ctx.u.text):  # 两份加起来一共150万: the cap is per contract
-        return Plan(topic=ctx.topic, missing=["每笔合同最高补30万元，需要按合同分别计算：请分别告诉我每份合同的金额。"])
+        cap = yuan(benefit_of(ctx.topic).caps["per_contract"])
+        return Plan(topic=ctx.topic, missing=[f"每笔合同最高{cap}，需要按合同分别计算：请分别告诉我每份合同的金额。"])
     p = _with_flag(ctx, tool, {"contract_amounts": ctx.s.amounts}, "related_party", "related_party")
     if ctx.s.related_excluded and p.tool:
         p.notes.append("与关联方签的合同（" + "、".join(yuan(a) for a in ctx.s.related_excluded)
