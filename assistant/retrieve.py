@@ -29,7 +29,7 @@ Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
 # Weight of each section ranking in the fusion (tuned on the dev retrieval questions only). The section title is
 # a field of every sentence's BM25 document, not a ranking of its own: alone it ranks many sections on one word.
-WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense": 0.5, "phrase": 0.5}
+WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense": 0.5, "phrase": 0.5, "cue": 0.5}
 # A run of the question found verbatim in at most PHRASE_SECTIONS sections (一张办公桌一间办公室, 攀峰计划) names
 # them: words the tokenizer splits and the vectors blur.
 PHRASE_MIN, PHRASE_MAX, PHRASE_SECTIONS = 5, 14, 2
@@ -43,9 +43,23 @@ QUOTE_MAX = 300
 MMR_LAMBDA = 0.7
 CACHE_SIZE = 64
 # A question that asks for a quantity is answered by a sentence that states one: its lexical score is lifted.
-RE_QUANTITY = re.compile(r"多少|几|比例|最高|最多|上限|至少|百分之")
+RE_QUANTITY = re.compile(r"多少|几|比例|最高|最多|上限|至少|百分之|封顶")
 QUANTITY_BOOST = 0.4
 log = logging.getLogger(__name__)
+
+
+def cued_sections(query: str) -> list[tuple[str, str]]:
+    """The articles of the benefits whose cue phrases (policies.yaml) the question uses, in cue order."""
+    from assistant.catalog import topic_benefit, topic_cues
+    from tools.rules import policy_book
+
+    out: list[tuple[str, str]] = []
+    for tc in topic_cues():
+        if any(w in query for w in tc.cues) and (bid := topic_benefit(tc.topic)):
+            b = policy_book().benefit(bid)
+            if (b.doc, b.section) not in out:
+                out.append((b.doc, b.section))
+    return out
 _request = threading.local()  # per-request flag: the dense half failed and BM25 answered alone
 
 
@@ -222,6 +236,8 @@ class HybridSearcher:
             rankings["chunk_bm25"] = self._chunk_bm25(q_tokens)
             rankings["sent_bm25"] = self._lift(lex, positive_only=True)
             rankings["phrase"] = self._phrase(query)
+            if RE_QUANTITY.search(query):  # 算力券封顶多少: the article of the benefit the question names states it
+                rankings["cue"] = cued_sections(query)
         dense = np.zeros(n)
         dense_query = self._dense_query(query, required=mode == "dense") if mode in ("hybrid", "dense") else None
         if dense_query is not None:
