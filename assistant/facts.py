@@ -34,7 +34,7 @@ DURATION_AFTER = re.compile(r"^\s*(年|个月|月|天|周|期|次|份|笔|单|�
 MONEY_LABELS = {
     "ignored": ["月薪", "工资", "年薪", "收入", "营收", "营业额", "预算", "总预算", "估值", "注册资本", "认缴", "总价", "房价",
                 "计划投资", "计划投入", "拟投资", "拟投入", "预计投资", "预计投入", "打算投", "计划花", "准备投",
-                "定价", "售价", "单价", "报价", "标价", "卖价"],
+                "定价", "售价", "单价", "报价", "标价", "卖价", "奖金", "发奖金", "办活动", "奖金池", "赞助"],
     # What was actually spent, and what an authority approved: where a message gives them beside a contract or a
     # spend, they are the figure the article counts (实际使用费用, 核定总投入).
     "actual": ["实际只用了", "实际用了", "实际只花了", "实际花了", "实际投了", "实际投资了", "实际只投了", "实际使用",
@@ -174,3 +174,30 @@ def is_result_claim(text: str, start: int, end: int | None = None) -> bool:
 def not_money(text: str, start: int, end: int) -> bool:
     """A number that counts time or things (房租前两年, 3个月), so no label may read it as an amount."""
     return bool(ORDINAL_BEFORE.search(text[max(0, start - 2):start]) or DURATION_AFTER.search(text[end:end + 3]))
+
+
+# Clauses whose subject is someone else (我表哥…, 我女朋友是硕士, 隔壁一家公司…, 一个朋友去年贷了50万): their facts are
+# not the founder's. A clause without a subject of its own continues the one before; 我/我自己/本人/我们公司 return.
+PERSON = (r"表哥|表姐|堂哥|堂姐|表弟|表妹|哥哥|姐姐|弟弟|妹妹|老婆|妻子|爱人|老公|丈夫|女朋友|男朋友|对象|室友|同学|"
+          r"朋友|同事|合伙人|技术总监|总监|设计同事|员工|父母|爸妈|爸爸|妈妈|爸|妈|家人|亲戚|邻居")
+OTHER_SUBJECT = re.compile(rf"^(?:我的?|我们的?|我们公司的)?(?:一个|有个|还有一个|还有个|另一个|[^，,。自是在有们]{{0,3}})(?:{PERSON})"
+                           rf"|^(?:一个|有个|还有一个|还有个)(?:{PERSON})|^隔壁|^(?:他|她)们?|^别人|^人家")
+OWN_SUBJECT = re.compile(rf"^[^，,。]{{0,4}}?(?:我自己|本人|我们公司|我公司|我们|我(?!的?(?:{PERSON})))"
+                         r"|^(?:咱们?|公司|想问|请问|问下|问一下)")
+CLAUSE = re.compile(r"[^，,。；;：:！!？?\n]+[，,。；;：:！!？?\n]*")
+
+
+def own_text(text: str) -> str:
+    """The message without the clauses about other people, so their figures never fill the founder's facts."""
+    keep, other = [], False
+    for clause in CLAUSE.findall(text):
+        head = clause.strip()
+        if OTHER_SUBJECT.search(head):
+            other = True
+        elif OWN_SUBJECT.search(head):
+            other = False
+        if not other:
+            keep.append(clause)
+        if head.endswith(("。", "！", "!", "？", "?")):
+            other = False  # a new sentence starts with the founder again unless it names someone else
+    return "".join(keep)

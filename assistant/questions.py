@@ -10,6 +10,7 @@ MAX_QUESTIONS = 3
 SENTENCE = re.compile(r"[^？?！!。；;]+[？?！!。；;]*")
 CONNECTOR = re.compile(r"[，,]\s*(另外|还有|此外|以及|顺便问一下|顺便问下|再问一下|再问下)")
 ASKS = re.compile(r"多少|(?<![十好这那])几(?![十乎百千])|吗|么|怎|什么|哪|呢|能否|是否|可否|有没有|能不能|可不可以|[？?]")
+STRONG_ASK = re.compile(r"多少|吗|呢|怎么|什么|哪|能否|是否|可否|有没有|能不能|可不可以|[？?]")
 CONTINUES = re.compile(r"^(那|那么|如果|要是|假如|换成|还有呢|然后呢)|呢[？?]?$|^.{0,6}[？?]$")
 # A short question for the total of what was just asked (三年一共能拿多少？) adds to it; it names nothing new.
 TOTAL_ONLY = re.compile(r"^[^，,。；;]{0,8}(一共|总共|合计|加起来|累计|总计|总额)[^，,。；;]{0,8}(多少|几)[^，,。；;]{0,4}$")
@@ -28,6 +29,13 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
 
+def asks(sentence: str) -> bool:
+    """A sentence that asks something; one ending in 。 asks only with a question word (加几个AI agent。 tells)."""
+    if sentence.rstrip().endswith(("。", ".")) and not STRONG_ASK.search(sentence):
+        return False
+    return bool(ASKS.search(sentence))
+
+
 def asking_clause(text: str) -> str:
     """The last clause (between commas) of the asking sentence that asks something: the question itself."""
     clauses = [c for c in re.split(r"[，,]", asking_sentence(text)) if ASKS.search(c)]
@@ -36,7 +44,7 @@ def asking_clause(text: str) -> str:
 
 def asking_sentence(text: str) -> str:
     """The last sentence of a message that asks something (the background before it only tells)."""
-    asking = [s for s in _sentences(text) if ASKS.search(s)]
+    asking = [s for s in _sentences(text) if asks(s)]
     return asking[-1] if asking else text
 
 
@@ -46,7 +54,7 @@ def _group(sentences: list[str]) -> list[str]:
     pending = ""
     for s in sentences:
         pending += s
-        if ASKS.search(s):
+        if asks(s):
             groups.append(pending)
             pending = ""
     if pending:

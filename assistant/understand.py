@@ -64,6 +64,9 @@ RATE_IS_LPR = re.compile(r"利率[^，,。；;]{0,6}(按|就按|执行|等于|�
 RELATIVE_COMPANY = re.compile(r"(亲戚|表哥|表姐|堂哥|堂姐|表弟|表妹|家里人|亲属|父母|爸|妈|老婆|老公|爱人|哥哥|姐姐)"
                               r"[^，,。；;]{0,3}(开的|的公司|控股|名下|的企业)")
 ONE_OF_THEM = re.compile(r"其中(有)?(一|某)(笔|份|单|家|个)")
+APPROVED = re.compile(r"核定|核准")
+OTHER_PURPOSE = re.compile(r"^\s*(?:元|块)?\s*(?:办|发|给员工发|给员工|用于|搞)\s*(?:活动|奖金|工资|福利|团建|年会)")
+CLAIMED = re.compile(r"已经申报过|已申报过|已经申请过|申报过了|申请过了|已经拿过|已经领过|已经补过")
 ITEM_MARK = re.compile(r"[笔批份单]")  # where one contract's item starts (一笔…, 第二批…)
 RE_PARTIES_EACH = re.compile(rf"({NUM})\s*家[^，,。；;？?]{{0,16}}(?:各|每家)[^，,。；;？?0-9]{{0,4}}$")
 RE_RENT_BARE = re.compile(rf"(?:月租|租金|房租)[^0-9，,。；;？?]{{0,6}}?({NUM})")
@@ -148,6 +151,7 @@ class Slots(BaseModel):
     via_platform: bool | None = None  # the compute was rented through the provincial or city dispatch platform
     new_housing: bool | None = None  # the flat is a 新建商品房 (True), second-hand (False)
     related_seller: bool = False
+    actual_spend_only: bool = False  # every amount is labelled as actually spent (实际花了), none as approved
     related_which_unknown: bool = False  # one of several contracts is a related party's, not said which  # every contract stated is a related party's (从我爸控股的子公司买的)
     filed_and_approved: bool | None = None
     in_yancheng: bool | None = None
@@ -202,7 +206,7 @@ def _money_spans(text: str) -> list[tuple[float, int, int]]:
     return out
 
 
-DEGREES = [("博士", "博士"), ("硕士", "硕士"), ("研究生", "硕士"), ("技师", "技师班"), ("本科", "本科"), ("学士", "本科"),
+DEGREES = [("博士", "博士"), ("硕士", "硕士"), ("研究生", ""), ("技师", "技师班"), ("本科", "本科"), ("学士", "本科"),
            ("大专", "专科"), ("专科", "专科"), ("高中", "其他"), ("中专", "其他")]
 # A later degree after these words is one earned after the first (本科毕业后…读了硕士, 后来又考了博士).
 PROGRESSION = re.compile(r"毕业(后|以后|之后)|(之后|以后|后来|然后|接着|再|又)[^。；;？?]{0,12}(读|考|念|拿|获得|取得|攻读)")
@@ -219,6 +223,11 @@ def _money(s: Slots, t: str) -> None:
     kinds: list[str | None] = []
     for value, start, end in _money_spans(t):
         field = facts.bind_money(t, facts.Span(start, end, t[start:end]))
+        clause = t[facts.clause_of(t, start)[0]:start]
+        if APPROVED.search(clause):
+            field = "approved"  # 主管部门核定的活动总投入是80万: the approved total, whatever label is nearer
+        if CLAIMED.search(_sentence_of(t, start)) or OTHER_PURPOSE.search(t[end:end + 8]):
+            continue  # 那笔已经申报过了: already claimed; 花了50万办活动: spent on something else
         if field == "interest_paid" and s.interest_paid is None:
             s.interest_paid = value
         elif field == "rent" and RE_MARKET.search(t[facts.clause_of(t, start)[0]:start]):
@@ -232,6 +241,7 @@ def _money(s: Slots, t: str) -> None:
             related.extend([_related_contract(t, start)] * _copies(t, start))
             labels.extend([_year_label(t, start)] * _copies(t, start))
             kinds.extend([field] * _copies(t, start))
+    s.actual_spend_only = bool(kinds) and all(k == "actual" for k in kinds)
     by_year = len(RE_YEAR_AMOUNT.findall(t)) > 1 or len({y for y in labels if y}) > 1  # 第一年实际用了20w，第二年40w
     for preferred in ("approved", "actual"):  # 合同300k，实际只用了220k: the actual use; 核定80万: the approved total
         if not by_year and preferred in kinds and any(k != preferred for k in kinds):
@@ -269,6 +279,12 @@ def _money(s: Slots, t: str) -> None:
     s.years_framed = bool(YEAR_FRAME.search(t))
     if len(s.amounts) > 1 and not s.annual and SAME_YEAR.search(t):  # 同一年一笔25万、一笔40万: one year's spend
         s.amounts, s.years_framed = [sum(s.amounts)], True
+
+
+def _sentence_of(t: str, pos: int) -> str:
+    stop = max(t.rfind(c, 0, pos) for c in "；;。")
+    end = min([i for i in (t.find(c, pos) for c in "；;。") if i >= 0] or [len(t)])
+    return t[stop + 1:end]
 
 
 def _year_label(t: str, start: int) -> str | None:
@@ -376,6 +392,9 @@ def _degree(t: str) -> str | None:
                   if not facts.negated(t, sp.start))
     if not said:
         return None
+    if all(d == "" for _, d in said):
+        return None  # 研究生 alone may be 硕士 or 博士: asked, never guessed
+    said = [x for x in said if x[1]]
     first, rank = said[0], [d for _, d in DEGREES]
     for at, deg in said[1:]:
         between = t[first[0]:at]
@@ -411,7 +430,13 @@ def _project(s: Slots, t: str) -> None:
         s.area_sqm = areas.pop()
     elif len(areas) > 1:
         s.area_ambiguous = True  # 89 102平 / 89平和102平: which is the flat's area? asked, never guessed
-    if (m := RE_PEOPLE.search(t)) and (v := to_number(m.group(1))) is not None:
+    counts = list(RE_PEOPLE.finditer(t))
+    if len({m.group(1) for m in counts}) > 1:  # 去年1800人次，今年2600人次: the year asked about, else asked
+        asked = RE_CALENDAR.search(asking_clause(t))  # 去年那一年的奖励: the count said of 去年
+        said = [m for m in counts if asked and asked.group(0) in t[facts.clause_of(t, m.start())[0]:m.start()]]
+        counts = said if len(said) == 1 else []
+    if counts and (v := to_number(counts[0].group(1))) is not None:
+        m = counts[0]
         below = BELOW.search(t[max(0, m.start() - 4):m.start()])
         s.trainees = int(v) - 1 if below else int(v)  # 不到1000人次 is fewer than 1000: the band below it
     bound = facts.percents(t, to_number)
@@ -527,7 +552,8 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
 
 def understand(text: str) -> Understanding:
     text = (text or "").strip()
-    slots = extract_slots(text)
+    about_other = bool(OTHER_PERSON.search(asking_sentence(text)))
+    slots = extract_slots(text if about_other else facts.own_text(text))  # others' figures are not the founder's
     topics = detect_topics(text)
     intent = classify(text, slots, topics)
     profile_statement = bool(re.match(r"^(我|本人)", text)) and not topics and intent in ("policy_qa", "smalltalk") and any(
@@ -536,7 +562,7 @@ def understand(text: str) -> Understanding:
         text=text, intent=intent, topic=topics[0] if topics else None, topics=topics, slots=slots,
         hypothetical=bool(HYPOTHETICAL.search(text)), correction=bool(CORRECTION.search(text)),
         injection=bool(INJECTION.search(text)), profile_statement=profile_statement,
-        about_other=bool(OTHER_PERSON.search(asking_sentence(text))),
+        about_other=about_other,
         identifies_policy=bool(IDENTIFY.search(text)) and not slots.amounts,
     )
 

@@ -313,3 +313,30 @@ def test_a_monthly_question_is_no_period():
 def test_figures_after_fenbie_do_not_split_topics():
     qs = split("我们在盐城专版挂了两个数据产品，服务费分别8万和3万，挂牌补助多少？", lambda t: understand(t).topics)
     assert len(qs) == 1 and qs[0].topic is None
+
+
+def test_other_peoples_clauses_are_not_the_founders_facts():
+    from assistant.facts import own_text
+
+    text = "我女朋友是硕士，在上海上班，月薪两万多。我自己今年27岁，全日制本科。"
+    assert own_text(text) == "我自己今年27岁，全日制本科。"
+    assert extract_slots(own_text(text)).degree == "本科"
+    assert understand("我表哥在苏州开公司，拿了50万补贴。我自己全日制本科，生活补贴多少？").slots.degree == "本科"
+
+
+@pytest.mark.parametrize("text,amounts", [
+    ("去年投了400万，那笔去年已经申报过了。今年投了600万，另外还花了50万办活动、20万给员工发奖金。", [6000000]),
+    ("我们实际花了120万左右，主管部门核定的活动总投入是80万。", [800000]),
+])
+def test_claimed_and_other_purposes_are_no_input(text, amounts):
+    assert extract_slots(text).amounts == amounts
+
+
+def test_postgraduate_alone_is_asked_about():
+    assert extract_slots("全日制研究生毕业，26岁").degree is None
+    assert extract_slots("我是博士研究生").degree == "博士"
+
+
+def test_the_count_of_the_year_asked_about():
+    assert extract_slots("实训基地去年培训了2600人次，今年预计3200人次，去年那一年的奖励最多多少？").trainees == 2600
+    assert extract_slots("去年培训了1800人次，今年2600人次，能奖多少？").trainees is None
