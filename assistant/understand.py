@@ -42,7 +42,7 @@ RE_MONTHS = re.compile(rf"({NUM})\s*个月")
 RE_YEARS = re.compile(rf"(?<!第)(?<![0-9{CN_DIGITS}])({NUM})\s*年(?!度|级|内|轻|龄|前|后|底|初|培训|的)")
 RE_COUNT = {
     "workstations": re.compile(rf"({NUM})\s*个?(?:OPC)?(?:创业者)?工位|工位(?:数)?[^0-9{CN_DIGITS}，,。；;]{{0,4}}({NUM})\s*个?"),
-    "service_staff": re.compile(rf"(?:服务人员|专兼职)[^0-9{CN_DIGITS}]{{0,6}}({NUM})\s*(?:人|个|名)"),
+    "service_staff": re.compile(rf"(?:服务人员|专兼职)[^0-9{CN_DIGITS}]{{0,6}}(?:一共|总共|合计)?({NUM})\s*(?:人|个|名)"),
     "fulltime_staff": re.compile(rf"专职[^0-9{CN_DIGITS}]{{0,6}}({NUM})\s*(?:人|个|名)"),
     "mentors": re.compile(rf"导师[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*(?:人|个|名|位)?"),
     "ai_companies": re.compile(rf"(?:人工智能|AI)(?:相关)?企业[^0-9{CN_DIGITS}]{{0,4}}({NUM})\s*家"),

@@ -340,3 +340,7 @@ def test_postgraduate_alone_is_asked_about():
 def test_the_count_of_the_year_asked_about():
     assert extract_slots("实训基地去年培训了2600人次，今年预计3200人次，去年那一年的奖励最多多少？").trainees == 2600
     assert extract_slots("去年培训了1800人次，今年2600人次，能奖多少？").trainees is None
+
+
+def test_community_counts_with_a_total_word():
+    assert extract_slots("专兼职服务人员一共12人，其中专职的4个").counts.get("service_staff") == 12
