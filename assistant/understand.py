@@ -56,7 +56,6 @@ RE_COUNT = {
 # 每份/每笔/每单 or 各 right before a figure, and the count of contracts it multiplies (8份合同, 3笔).
 EACH_BEFORE = re.compile(r"(?:每\s*(份|笔|单|张|个)[^0-9，,。；;？?]{0,5}|各(?:为|是|有)?\s*)$")
 RE_COUNT_OF = re.compile(rf"({NUM})\s*(份|笔|单|张|个)")
-# N parties each signing (跟7家公司各签了一份): the count of contracts is N times the count each signed.
 # 没有任何股权或关联关系 / 不存在关联: a negation whose scope reaches over a few words to 关联.
 NOT_RELATED = re.compile(r"(没有|没|无|不存在|不是|并非|不属于)[^，,。；;]{0,8}关联")
 RATE_IS_LPR = re.compile(r"利率[^，,。；;]{0,6}(按|就按|执行|等于|就是)[^，,。；;]{0,4}(LPR|lpr|贷款市场报价利率)")
@@ -68,6 +67,7 @@ APPROVED = re.compile(r"核定|核准")
 OTHER_PURPOSE = re.compile(r"^\s*(?:元|块)?\s*(?:办|发|给员工发|给员工|用于|搞)\s*(?:活动|奖金|工资|福利|团建|年会)")
 CLAIMED = re.compile(r"已经申报过|已申报过|已经申请过|申报过了|申请过了|已经拿过|已经领过|已经补过")
 ITEM_MARK = re.compile(r"[笔批份单]")  # where one contract's item starts (一笔…, 第二批…)
+# N parties each signing (跟7家公司各签了一份): the count of contracts is N times the count each signed.
 RE_PARTIES_EACH = re.compile(rf"({NUM})\s*家[^，,。；;？?]{{0,16}}(?:各|每家)[^，,。；;？?0-9]{{0,4}}$")
 RE_RENT_BARE = re.compile(rf"(?:月租|租金|房租)[^0-9，,。；;？?]{{0,6}}?({NUM})")
 # The user cannot say which amount belongs to which year (哪年多少记不清了, 不确定哪个是第一年): ask, never guess.
