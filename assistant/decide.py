@@ -265,7 +265,8 @@ def _interest(ctx: Ctx, tool: str) -> Plan:
 
 
 def _event(ctx: Ctx, tool: str) -> Plan:
-    if ctx.amount is None or ctx.s.actual_spend_only:  # 实际花了70万 is no approved total: asked, never assumed
+    if ctx.amount is None or ctx.s.actual_spend_only or ctx.s.alternative_figure:  # 实际花了70万 / 也算上就是120万:
+        # which figure is the approved total is asked, never assumed
         return Plan(topic=ctx.topic, missing=["支持按主管部门核定的活动总投入计算，不按实际花费：请问活动核定总投入是多少？"
                                               "是否经报备同意、在盐举办？"])
     p = _with_flag(ctx, tool, {"approved_total_investment": ctx.amount}, "level", "level")

@@ -64,6 +64,10 @@ RELATIVE_COMPANY = re.compile(r"(亲戚|表哥|表姐|堂哥|堂姐|表弟|表�
                               r"[^，,。；;]{0,3}(开的|的公司|控股|名下|的企业)")
 ONE_OF_THEM = re.compile(r"其中(有)?(一|某)(笔|份|单|家|个)")
 APPROVED = re.compile(r"核定|核准")
+ACTUAL = re.compile(r"实际")
+DENIED_AFTER = re.compile(r"^[^，,。；;]{0,3}(没|未|落选|不是)")
+# An alternative figure for the same total (要是把赞助也算上就是120万): which one counts is asked about.
+ALTERNATIVE = re.compile(r"(要是|如果|若|假如)[^，,。；;]{0,12}(算上|加上|包括|算进)")
 OTHER_PURPOSE = re.compile(r"^\s*(?:元|块)?\s*(?:办|发|给员工发|给员工|用于|搞)\s*(?:活动|奖金|工资|福利|团建|年会)")
 CLAIMED = re.compile(r"已经申报过|已申报过|已经申请过|申报过了|申请过了|已经拿过|已经领过|已经补过")
 ITEM_MARK = re.compile(r"[笔批份单]")  # where one contract's item starts (一笔…, 第二批…)
@@ -80,7 +84,7 @@ EXPERIENCE_BEFORE = re.compile(r"(做了|干了|工作了?|待了|呆了|读了|
 YEAR_FRAME = re.compile(r"[两二三俩2-3]\s*年|分别|依次|逐年|每年|各年|历年|第\s*[一二三1-3]\s*年|首年|头一年")
 SAME_YEAR = re.compile(r"同一年|同年|都是今年|都是去年|一年之内|一年内")
 # 一个月能拿多少 asks the monthly figure: no period of one month.
-PER_UNIT_QUESTION = re.compile(r"^\s*(?:能|可以|可|给|补|发|拿|领|有)[^，,。；;]{0,3}多少")
+PER_UNIT_QUESTION = re.compile(r"^\s*(?:能|可以|可|给|补|发|拿|领|有)?[^，,。；;]{0,3}多少")
 # A period followed by a salary or any amount is a rate (一个月工资8000, 一年30万), not how long something lasts.
 RATE_AFTER = re.compile(rf"^\s*(?:的)?(?:工资|薪|收入|营收|挣|赚|房租|租金|开销|流水|营业额|销售额|利润|产值|进账)"
 
@@ -151,6 +155,7 @@ class Slots(BaseModel):
     via_platform: bool | None = None  # the compute was rented through the provincial or city dispatch platform
     new_housing: bool | None = None  # the flat is a 新建商品房 (True), second-hand (False)
     related_seller: bool = False
+    alternative_figure: bool = False  # a second figure offered for the same total (要是…也算上就是120万)
     actual_spend_only: bool = False  # every amount is labelled as actually spent (实际花了), none as approved
     related_which_unknown: bool = False  # one of several contracts is a related party's, not said which  # every contract stated is a related party's (从我爸控股的子公司买的)
     filed_and_approved: bool | None = None
@@ -226,6 +231,8 @@ def _money(s: Slots, t: str) -> None:
         clause = t[facts.clause_of(t, start)[0]:start]
         if APPROVED.search(clause):
             field = "approved"  # 主管部门核定的活动总投入是80万: the approved total, whatever label is nearer
+        elif ACTUAL.search(clause) and field in (None, "input"):
+            field = "actual"  # 实际使用费用只有28万
         if CLAIMED.search(_sentence_of(t, start)) or OTHER_PURPOSE.search(t[end:end + 8]):
             continue  # 那笔已经申报过了: already claimed; 花了50万办活动: spent on something else
         if field == "interest_paid" and s.interest_paid is None:
@@ -242,6 +249,7 @@ def _money(s: Slots, t: str) -> None:
             labels.extend([_year_label(t, start)] * _copies(t, start))
             kinds.extend([field] * _copies(t, start))
     s.actual_spend_only = bool(kinds) and all(k == "actual" for k in kinds)
+    s.alternative_figure = bool(ALTERNATIVE.search(t)) and len(_money_spans(t)) > 1
     by_year = len(RE_YEAR_AMOUNT.findall(t)) > 1 or len({y for y in labels if y}) > 1  # 第一年实际用了20w，第二年40w
     for preferred in ("approved", "actual"):  # 合同300k，实际只用了220k: the actual use; 核定80万: the approved total
         if not by_year and preferred in kinds and any(k != preferred for k in kinds):
@@ -308,6 +316,9 @@ def _related_contract(t: str, start: int) -> bool | None:
     alone = len(_money_spans(t[stop + 1:max(t.find("。", start), start + 1) if "。" in t[start:] else len(t)])) == 1
     if not marks and alone:  # the one contract of its sentence: the sentence says whose it is (从集团子公司买的，签了80万)
         head = t[stop + 1:start]
+    nxt = [i for i in (t.find(c, start) for c in "；;。") if i >= 0]
+    later = ITEM_MARK.search(t, start, min(nxt or [len(t)]))
+    head += t[start:later.start() if later else min(nxt or [len(t)])]  # 另一笔50万是从母公司（关联方）买的
     said = [m for w in mentions("related_party") for m in re.finditer(re.escape(w), head)]
     said += list(RELATIVE_COMPANY.finditer(head))
     if not said or NOT_RELATED.search(head):
@@ -451,9 +462,10 @@ def _project(s: Slots, t: str) -> None:
         s.months = int(to_number(m.group(1)) or 0) or None
     if (m := _duration(RE_YEARS, t)) and (v := to_number(m.group(1))) is not None and v < 100:
         s.years = v
-    if "国家级" in t or "国家" in t and ("试点" in t or "案例" in t or "学院" in t):
+    national, provincial = _said(t, "国家级"), _said(t, "省级")  # 国家级的没选上 is not national
+    if national or (national is None and "国家" in t and ("试点" in t or "案例" in t or "学院" in t)):
         s.level = "国家级"
-    elif "省级" in t or ("省" in t and ("试点" in t or "案例" in t or "学院" in t)):
+    elif provincial or (provincial is None and "省" in t and ("试点" in t or "案例" in t or "学院" in t)):
         s.level = "省级"
     s.prize, s.competition, s.rating = value_in(t, "prize"), value_in(t, "competition"), value_in(t, "rating")
     if re.search(r"企业贷|公司贷|以公司|以企业|企业名义|公司名义|给公司|(企业|公司)[^，,。个人]{0,4}贷", t):
@@ -463,10 +475,12 @@ def _project(s: Slots, t: str) -> None:
     s.related_party = False if "非关联" in t or NOT_RELATED.search(t) else facts.polar(t, r"关联(方|公司|企业|关系)")
     if s.related_seller:
         s.related_party = True
+    elif s.related_excluded:
+        s.related_party = None  # the related party's contracts are set apart; the rest are not said to be related
     if re.search(r"(再次|第二次|又|已经|之前|以前)[^，,。]{0,12}挂(过|牌)", t) or (
             "挂" in t and facts.polar(t, r"首次|第一次") is False):  # 这不是首次挂牌了
         s.first_listing = False
-    elif re.search(r"(首次|第一次)[^，,。]{0,16}挂牌", t):
+    elif re.search(r"(首次|第一次)[^，,。]{0,16}挂", t):
         s.first_listing = True
     if re.search(r"(不是|没有?|并非|未|不)[^，,。；;]{0,10}(调度平台|算力平台)", t):
         s.via_platform = False  # 不是在省市算力调度平台上租的
@@ -476,6 +490,14 @@ def _project(s: Slots, t: str) -> None:
     s.filed_and_approved = facts.polar(t, r"报备")
     s.in_yancheng = True if re.search(r"在盐(城)?(举|主)?办", t) else s.in_yancheng  # False: held elsewhere
     _community(s, t)
+
+
+def _said(t: str, word: str) -> bool | None:
+    """True if the word is said of the user's case, False if only denied (国家级的没选上, 不是国家级), None if absent."""
+    spans = [m.start() for m in re.finditer(word, t)]
+    if not spans:
+        return None
+    return any(not facts.negated(t, i) and not DENIED_AFTER.search(t[i + len(word):i + len(word) + 6]) for i in spans)
 
 
 def _duration(rx: re.Pattern, t: str) -> re.Match | None:

@@ -344,3 +344,13 @@ def test_the_count_of_the_year_asked_about():
 
 def test_community_counts_with_a_total_word():
     assert extract_slots("专兼职服务人员一共12人，其中专职的4个").counts.get("service_staff") == 12
+
+
+def test_batch8_classes():
+    assert extract_slots("生活补贴一个月多少？3年拿满一共多少？").months is None
+    assert extract_slots("今年入选了省级典型案例，国家级的没选上").level == "省级"
+    assert extract_slots("第一年签了40万的年度合同，实际使用费用只有28万，剩下的没用完。").amounts == [280000]
+    s = extract_slots("一笔是跟非关联的数据服务商签的，80万；另一笔50万是从我们母公司（关联方）买的。")
+    assert (s.amounts, s.related_excluded, s.related_party) == ([800000], [500000], None)
+    assert extract_slots("总投入大概80万，要是把赞助商出的钱也算上就是120万").alternative_figure
+    assert extract_slots("第一次在省数据交易所盐城专版挂数据产品，挂牌服务费交了八万块").first_listing is True
