@@ -76,6 +76,8 @@ def ask_for(tool: str, field: str) -> str:
 def _fact(ctx: Ctx, name: str) -> Any:
     if name == "amount":
         return ctx.amount
+    if name in ("amounts", "amount_years") and ctx.s.year_amounts:  # 今年这部分: that year's amounts alone
+        return ctx.s.year_amounts if name == "amounts" else None
     if name in ctx.s.counts:
         return ctx.s.counts[name]
     value = ctx.known(name)

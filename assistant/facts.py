@@ -182,6 +182,7 @@ PERSON = (r"表哥|表姐|堂哥|堂姐|表弟|表妹|哥哥|姐姐|弟弟|妹�
           r"朋友|同事|合伙人|技术总监|总监|设计同事|员工|父母|爸妈|爸爸|妈妈|爸|妈|家人|亲戚|邻居")
 OTHER_SUBJECT = re.compile(rf"^(?:我的?|我们的?|我们公司的)?(?:一个|有个|还有一个|还有个|另一个|[^，,。自是在有们]{{0,3}})(?:{PERSON})"
                            rf"|^(?:一个|有个|还有一个|还有个)(?:{PERSON})|^隔壁|^(?:他|她)们?|^别人|^人家")
+OTHERS_FACT = re.compile(rf"是我的?(?:{PERSON})|不是我[，,。；;]?$")  # 硕士是我老婆 / 博士不是我: not the founder's
 OWN_SUBJECT = re.compile(rf"^[^，,。]{{0,4}}?(?:我自己|本人|我们公司|我公司|我们|我(?!的?(?:{PERSON})))"
                          r"|^(?:咱们?|公司|想问|请问|问下|问一下)")
 CLAUSE = re.compile(r"[^，,。；;：:！!？?\n]+[，,。；;：:！!？?\n]*")
@@ -192,7 +193,7 @@ def own_text(text: str) -> str:
     keep, other = [], False
     for clause in CLAUSE.findall(text):
         head = clause.strip()
-        if OTHER_SUBJECT.search(head):
+        if OTHER_SUBJECT.search(head) or OTHERS_FACT.search(head):
             other = True
         elif OWN_SUBJECT.search(head):
             other = False

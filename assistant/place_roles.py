@@ -24,7 +24,8 @@ POSSESSIVE_QUESTION = re.compile(r"^(市|那边|当地)?的[^，,。；;]*(吗|�
 # Words after a place saying an event is held there (在上海办的国家级大赛): where the event is, not a policy asked.
 EVENT_AFTER = re.compile(r"^[^，,。；;]{0,4}(举办|主办|承办|办)[^，,。；;]{0,8}(大赛|比赛|活动|展会|会议|论坛|峰会)")
 # An event moved to a place (活动放在苏州办, 大赛改到上海举行): the event's venue.
-EVENT_BEFORE = re.compile(r"(活动|大赛|比赛|展会|会议|论坛|峰会)[^，,。；;]{0,4}(放在|放到|改在|改到|挪到|在|去)$")
+EVENT_BEFORE = re.compile(r"(活动|大赛|比赛|展会|会议|论坛|峰会)[^，,。；;]{0,4}(放在|放到|改在|改到|挪到|在|去)$"
+                          r"|(改到|改在|挪到|换到|放到)$")  # 如果改到南京办呢: the venue moves
 EVENT_VERB_AFTER = re.compile(r"^(办|举办|举行|开|搞|承办)")
 YANCHENG = "盐城"
 LIKE_YANCHENG = re.compile(r"(像|如|跟|和|同|比|like|as)\s*盐城")

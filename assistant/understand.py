@@ -84,6 +84,7 @@ EXPERIENCE_BEFORE = re.compile(r"(做了|干了|工作了?|待了|呆了|读了|
 YEAR_FRAME = re.compile(r"[两二三俩2-3]\s*年|分别|依次|逐年|每年|各年|历年|第\s*[一二三1-3]\s*年|首年|头一年")
 SAME_YEAR = re.compile(r"同一年|同年|都是今年|都是去年|一年之内|一年内")
 # 一个月能拿多少 asks the monthly figure: no period of one month.
+AMOUNT_BEFORE = re.compile(r"[0-9]\s*(?:万|千|元|块|块钱)?\s*$")  # 6500一个月: a rate, not a period
 PER_UNIT_QUESTION = re.compile(r"^\s*(?:能|可以|可|给|补|发|拿|领|有)?[^，,。；;]{0,3}多少")
 # A period followed by a salary or any amount is a rate (一个月工资8000, 一年30万), not how long something lasts.
 RATE_AFTER = re.compile(rf"^\s*(?:的)?(?:工资|薪|收入|营收|挣|赚|房租|租金|开销|流水|营业额|销售额|利润|产值|进账)"
@@ -152,6 +153,7 @@ class Slots(BaseModel):
     related_excluded: list[float] = Field(default_factory=list)  # contracts the user says are with a related party
     area_ambiguous: bool = False
     amount_years: list[str] = Field(default_factory=list)  # each amount's calendar year, when they differ
+    year_amounts: list[float] = Field(default_factory=list)  # the amounts of the one calendar year asked about
     via_platform: bool | None = None  # the compute was rented through the provincial or city dispatch platform
     new_housing: bool | None = None  # the flat is a 新建商品房 (True), second-hand (False)
     related_seller: bool = False
@@ -263,6 +265,10 @@ def _money(s: Slots, t: str) -> None:
         s.amounts = [a for a, r in zip(s.amounts, related) if r is not True]
     if None not in labels and len(set(labels)) > 1:  # 2026年投了600万，2027年投了1300万: two years
         s.amount_years = labels
+        clause = asking_clause(t)  # 今年这部分能补多少: only the year asked about (for a per-year cap)
+        asked = RE_YEAR_LABEL.search(clause) if clause != t else None
+        if asked and (year := _year_label(clause, asked.end())) in labels:
+            s.year_amounts = [a for a, y in zip(s.amounts, labels) if y == year]
     elif related and all(r is True for r in related):
         s.related_seller = True  # every contract is a related party's
     if len(s.amounts) > 1 and ONE_OF_THEM.search(t) and (RELATIVE_COMPANY.search(t) or "关联" in t) \
@@ -503,7 +509,8 @@ def _said(t: str, word: str) -> bool | None:
 def _duration(rx: re.Pattern, t: str) -> re.Match | None:
     """The first period that says how long (三年), skipping periods that are rates (一个月工资8000, 每年30万)."""
     for m in rx.finditer(t):
-        per_unit = to_number(m.group(1)) == 1 and PER_UNIT_QUESTION.search(t[m.end():m.end() + 8])
+        per_unit = to_number(m.group(1)) == 1 and (PER_UNIT_QUESTION.search(t[m.end():m.end() + 8])
+                                                    or AMOUNT_BEFORE.search(t[max(0, m.start() - 6):m.start()]))
         if t[max(0, m.start() - 1):m.start()] != "每" and not RATE_AFTER.search(t[m.end():m.end() + 8]) \
                 and not EXPERIENCE_BEFORE.search(t[max(0, m.start() - 6):m.start()]) and not per_unit:
             return m

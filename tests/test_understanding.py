@@ -354,3 +354,11 @@ def test_batch8_classes():
     assert (s.amounts, s.related_excluded, s.related_party) == ([800000], [500000], None)
     assert extract_slots("总投入大概80万，要是把赞助商出的钱也算上就是120万").alternative_figure
     assert extract_slots("第一次在省数据交易所盐城专版挂数据产品，挂牌服务费交了八万块").first_listing is True
+
+
+def test_batch9_classes():
+    assert understand("我不是硕士哈，硕士是我老婆，她在上海。我自己是全日制本科，27岁，生活补贴多少？").slots.degree == "本科"
+    s = extract_slots("平台总预算900万，分两年投，今年实际投了400万，明年再投500万。今年这部分能补多少？")
+    assert (s.amounts, s.year_amounts) == ([4000000, 5000000], [4000000])
+    assert extract_slots("工资自己给自己开6500一个月。我的生活补贴3年一共多少？").years == 3
+    assert understand("如果改到南京办呢？").slots.in_yancheng is False
