@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import cn2an
@@ -221,59 +222,94 @@ STUDYING = re.compile(r"在读|正在读|还在读|读研中|读博中|没毕业
 SI = r"(交|缴|参)[^，。]{0,4}(社保|保险)|(社保|参保|保险)[^，。]{0,4}(交|缴)"
 
 
+@dataclass
+class _Found:
+    """Input amounts of one message, in order, with what is said of each (parallel lists)."""
+    amounts: list[float] = field(default_factory=list)
+    related: list[bool | None] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    kinds: list[str | None] = field(default_factory=list)
+    paid: list[float] = field(default_factory=list)
+
+    def keep(self, flags: list[bool]) -> None:
+        for name in ("amounts", "related", "labels", "kinds"):
+            setattr(self, name, [x for x, k in zip(getattr(self, name), flags) if k])
+
+
+def _field_of(t: str, start: int, end: int) -> str | None:
+    """The field of one amount: its label, overruled by 核定 (the approved total) or 实际 (the actual use) in
+    its clause; None for an amount already claimed or spent on something else (办活动, 发奖金)."""
+    if CLAIMED.search(_sentence_of(t, start)) or OTHER_PURPOSE.search(t[end:end + 8]):
+        return "skip"
+    field_ = facts.bind_money(t, facts.Span(start, end, t[start:end]))
+    clause = t[facts.clause_of(t, start)[0]:start]
+    if APPROVED.search(clause):
+        return "approved"  # 主管部门核定的活动总投入是80万
+    if ACTUAL.search(clause) and field_ in (None, "input"):
+        return "actual"  # 实际使用费用只有28万
+    return field_
+
+
+def _collect(s: Slots, t: str) -> _Found:
+    found = _Found()
+    for value, start, end in _money_spans(t):
+        kind = _field_of(t, start, end)
+        if kind == "interest_paid" and s.interest_paid is None:
+            s.interest_paid = value
+        elif kind == "rent" and RE_MARKET.search(t[facts.clause_of(t, start)[0]:start]):
+            s.market_rent = s.market_rent or value  # 市场上同类房子月租2500: the year-3 base, not the rent paid
+        elif kind == "rent" and s.rent is None:
+            s.rent = value
+        elif kind == "paid":
+            found.paid.append(value)
+        elif kind in (None, "input", "actual", "approved") and not facts.is_result_claim(t, start, end):
+            n = _copies(t, start)
+            found.amounts += [value] * n
+            found.related += [_related_contract(t, start)] * n
+            found.labels += [_year_label(t, start)] * n
+            found.kinds += [kind] * n
+    return found
+
+
+def _set_apart_related(s: Slots, t: str, found: _Found) -> None:
+    """A related party's contracts are set apart (一笔关联方的100万，一笔非关联方的100万); all of them related
+    makes the seller a related party; one of several, not said which, is asked about."""
+    if True in found.related and any(r is not True for r in found.related):
+        s.related_excluded = [a for a, r in zip(found.amounts, found.related) if r is True]
+        found.keep([r is not True for r in found.related])
+    elif found.related and all(r is True for r in found.related):
+        s.related_seller = True
+    if len(found.amounts) > 1 and ONE_OF_THEM.search(t) and (RELATIVE_COMPANY.search(t) or "关联" in t) \
+            and not s.related_excluded:
+        s.related_which_unknown = True  # 两笔…其中有一笔是跟我表哥开的公司签的
+
+
+def _by_calendar_year(s: Slots, t: str, labels: list[str | None]) -> None:
+    """Amounts of different calendar years keep their years (2026年投了600万，2027年投了1300万); a question
+    about one of the years (今年这部分能补多少) keeps that year's amounts for tools capped per year."""
+    if None in labels or len(set(labels)) < 2:
+        return
+    s.amount_years = labels
+    clause = asking_clause(t)
+    asked = RE_YEAR_LABEL.search(clause) if clause != t else None
+    if asked and (year := _year_label(clause, asked.end())) in labels:
+        s.year_amounts = [a for a, y in zip(s.amounts, labels) if y == year]
+
+
 def _money(s: Slots, t: str) -> None:
     """Amounts that are inputs of a calculation, each bound to its label (利息, 月租) or left out when its label
     says it is no input (收入, 预算) or it is the benefit the user guesses (听说能补30万)."""
-    paid: list[float] = []
-    related: list[bool | None] = []
-    labels: list[str | None] = []
-    kinds: list[str | None] = []
-    for value, start, end in _money_spans(t):
-        field = facts.bind_money(t, facts.Span(start, end, t[start:end]))
-        clause = t[facts.clause_of(t, start)[0]:start]
-        if APPROVED.search(clause):
-            field = "approved"  # 主管部门核定的活动总投入是80万: the approved total, whatever label is nearer
-        elif ACTUAL.search(clause) and field in (None, "input"):
-            field = "actual"  # 实际使用费用只有28万
-        if CLAIMED.search(_sentence_of(t, start)) or OTHER_PURPOSE.search(t[end:end + 8]):
-            continue  # 那笔已经申报过了: already claimed; 花了50万办活动: spent on something else
-        if field == "interest_paid" and s.interest_paid is None:
-            s.interest_paid = value
-        elif field == "rent" and RE_MARKET.search(t[facts.clause_of(t, start)[0]:start]):
-            s.market_rent = s.market_rent or value  # 市场上同类房子月租2500: the year-3 base, not the rent paid
-        elif field == "rent" and s.rent is None:
-            s.rent = value
-        elif field == "paid":
-            paid.append(value)
-        elif field in (None, "input", "actual", "approved") and not facts.is_result_claim(t, start, end):
-            s.amounts.extend([value] * _copies(t, start))
-            related.extend([_related_contract(t, start)] * _copies(t, start))
-            labels.extend([_year_label(t, start)] * _copies(t, start))
-            kinds.extend([field] * _copies(t, start))
-    s.actual_spend_only = bool(kinds) and all(k == "actual" for k in kinds)
+    found = _collect(s, t)
+    s.actual_spend_only = bool(found.kinds) and all(k == "actual" for k in found.kinds)
     s.alternative_figure = bool(ALTERNATIVE.search(t)) and len(_money_spans(t)) > 1
-    by_year = len(RE_YEAR_AMOUNT.findall(t)) > 1 or len({y for y in labels if y}) > 1  # 第一年实际用了20w，第二年40w
+    by_year = len(RE_YEAR_AMOUNT.findall(t)) > 1 or len({y for y in found.labels if y}) > 1  # 第一年实际用了20w，第二年40w
     for preferred in ("approved", "actual"):  # 合同300k，实际只用了220k: the actual use; 核定80万: the approved total
-        if not by_year and preferred in kinds and any(k != preferred for k in kinds):
-            keep = [k == preferred for k in kinds]
-            s.amounts = [a for a, k in zip(s.amounts, keep) if k]
-            related, labels = [r for r, k in zip(related, keep) if k], [y for y, k in zip(labels, keep) if k]
-            kinds = [preferred] * len(s.amounts)
-    if True in related and any(r is not True for r in related):  # 一笔关联方的100万，一笔非关联方的100万
-        s.related_excluded = [a for a, r in zip(s.amounts, related) if r is True]
-        labels = [y for y, r in zip(labels, related) if r is not True]
-        s.amounts = [a for a, r in zip(s.amounts, related) if r is not True]
-    if None not in labels and len(set(labels)) > 1:  # 2026年投了600万，2027年投了1300万: two years
-        s.amount_years = labels
-        clause = asking_clause(t)  # 今年这部分能补多少: only the year asked about (for a per-year cap)
-        asked = RE_YEAR_LABEL.search(clause) if clause != t else None
-        if asked and (year := _year_label(clause, asked.end())) in labels:
-            s.year_amounts = [a for a, y in zip(s.amounts, labels) if y == year]
-    elif related and all(r is True for r in related):
-        s.related_seller = True  # every contract is a related party's
-    if len(s.amounts) > 1 and ONE_OF_THEM.search(t) and (RELATIVE_COMPANY.search(t) or "关联" in t) \
-            and not s.related_excluded:
-        s.related_which_unknown = True  # 两笔…其中有一笔是跟我表哥开的公司签的: which one? asked
+        if not by_year and preferred in found.kinds and any(k != preferred for k in found.kinds):
+            found.keep([k == preferred for k in found.kinds])
+    _set_apart_related(s, t, found)
+    s.amounts = found.amounts
+    _by_calendar_year(s, t, found.labels)
+    paid = found.paid
     s.amounts = s.amounts or paid  # a payment is the input only when nothing else is stated
     for m in RE_YEAR_AMOUNT.finditer(t):
         n, amt = to_number(m.group(1)), _money_values(m.group(2))

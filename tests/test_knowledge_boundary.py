@@ -45,3 +45,12 @@ def test_no_policy_facts_in_the_understanding_path(name):
         if m := MONEY.search(text):
             found.append((line, m.group(0)))
     assert not found, found
+
+
+@pytest.mark.parametrize("name", PATH_FILES)
+def test_functions_of_the_understanding_path_stay_short(name):
+    """One job per function: none over 60 lines (issue #14)."""
+    tree = ast.parse((ROOT / "assistant" / name).read_text(encoding="utf-8"))
+    long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60]
+    assert not long, long
