@@ -117,6 +117,7 @@ class RulesEngine:
         self.vocab = set(searcher._idf)
         places.warm()  # the gazetteer and the pinyin table load with the engine, not on the first question
         normalize("预热")
+        pseg.lcut("预热")  # jieba's default dictionary (about a second) loads now, not under the first callers' load
 
     # --- entry point ---------------------------------------------------------------------------------
     def respond(self, message: str, state: dict | None) -> tuple[Reply, dict, Understanding]:

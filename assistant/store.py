@@ -123,21 +123,17 @@ class Store:
         if isinstance(answer.get("answer"), str):
             answer["answer"] = mask_text(answer["answer"])
 
-        def tx(db):
+        def tx(db):  # two statements: the session upserted (its owner kept), the turn numbered as it is inserted
             ts = now()
-            exists = db.execute(text("SELECT 1 FROM sessions WHERE id=:i"), {"i": session_id}).first()
-            if exists:
-                db.execute(text("UPDATE sessions SET state=:s, updated_at=:u WHERE id=:i"),
-                           {"s": json.dumps(state, ensure_ascii=False), "u": ts, "i": session_id})
-            else:
-                db.execute(text("INSERT INTO sessions (id, created_at, updated_at, state, token_hash) "
-                                "VALUES (:i, :c, :c, :s, :h)"),
-                           {"i": session_id, "c": ts, "s": json.dumps(state, ensure_ascii=False), "h": token_hash})
-            idx = db.execute(text("SELECT COALESCE(MAX(idx), 0) + 1 FROM turns WHERE session_id=:i"),
-                             {"i": session_id}).scalar()
+            db.execute(text("INSERT INTO sessions (id, created_at, updated_at, state, token_hash) "
+                            "VALUES (:i, :c, :c, :s, :h) "
+                            "ON CONFLICT (id) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at"),
+                       {"i": session_id, "c": ts, "s": json.dumps(state, ensure_ascii=False), "h": token_hash})
             db.execute(text("""INSERT INTO turns (id, session_id, idx, question, answer, intent, refused, engine,
-                               latency_ms, created_at) VALUES (:id, :s, :idx, :q, :a, :intent, :r, :e, :l, :c)"""),
-                       {"id": turn_id, "s": session_id, "idx": idx, "q": question,
+                               latency_ms, created_at)
+                               SELECT :id, :s, COALESCE(MAX(idx), 0) + 1, :q, :a, :intent, :r, :e, :l, :c
+                               FROM turns WHERE session_id=:sid"""),
+                       {"id": turn_id, "s": session_id, "sid": session_id, "q": question,
                         "a": json.dumps(answer, ensure_ascii=False), "intent": answer.get("intent"),
                         "r": int(bool(answer.get("refused"))), "e": answer.get("engine"),
                         "l": answer.get("latency_ms"), "c": ts})
