@@ -8,6 +8,7 @@ from functools import lru_cache
 import yaml
 
 from assistant.contract import ToolCall
+from assistant.segment import has_word
 from tools.checklists import CHECKLISTS_PATH, StepOut, checklist_book, detect_entity, detect_step
 from tools.registry import run_tool
 
@@ -31,9 +32,9 @@ def asks_onewindow(text: str, topics: list[str]) -> bool:
         return False
     if any(w in text for w in cues["definition_words"]) and not any(w in text for w in cues["procedure_words"]):
         return False  # OPC到底是什么？一个人开公司就算吗？ asks what an OPC is
-    if any(w in text for w in cues["strong"]):
+    if has_word(text, cues["strong"]):
         return True
-    return (not topics and any(w in text for w in cues["weak"]) and any(w in text for w in cues["asking"]))
+    return not topics and has_word(text, cues["weak"]) and any(w in text for w in cues["asking"])
 
 
 def render_step(step: dict, full: bool = True) -> str:

@@ -11,10 +11,13 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import bm25s
 import numpy as np
+import yaml
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -29,13 +32,15 @@ Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
 # Weight of each section ranking in the fusion (tuned on the dev retrieval questions only). The section title is
 # a field of every sentence's BM25 document, not a ranking of its own: alone it ranks many sections on one word.
-WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense": 0.5, "phrase": 0.5, "cue": 0.5}
+WEIGHTS = {"chunk_bm25": 1.0, "chunk_dense": 0.3, "sent_bm25": 1.0, "sent_dense": 0.5, "phrase": 0.5, "cue": 0.5,
+           "named_doc": 0.5, "opening": 0.5}
 # A run of the question found verbatim in at most PHRASE_SECTIONS sections (一张办公桌一间办公室, 攀峰计划) names
 # them: words the tokenizer splits and the vectors blur.
 PHRASE_MIN, PHRASE_MAX, PHRASE_SECTIONS = 5, 14, 2
 NOT_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]{%d}" % PHRASE_MIN)
 GRAM_CAP, PHRASE_CORPUS_MAX = 8, 300_000
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
 SENTENCE_DENSE_WEIGHT = 0.8  # within the evidence: a sentence's dense rank against its lexical rank
 MAX_EMBED_CHARS = 256  # embedding cost grows with length: embed the question's opening only
 CANDIDATES = 30
@@ -45,7 +50,27 @@ CACHE_SIZE = 64
 # A question that asks for a quantity is answered by a sentence that states one: its lexical score is lifted.
 RE_QUANTITY = re.compile(r"多少|几|比例|最高|最多|上限|至少|百分之|封顶")
 QUANTITY_BOOST = 0.4
+RETRIEVAL_CUES = Path(__file__).resolve().parent.parent / "knowledge" / "retrieval.yaml"
 log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _retrieval_cues() -> dict:
+    return yaml.safe_load(RETRIEVAL_CUES.read_text(encoding="utf-8")) or {}
+
+
+def asks_opening(query: str) -> bool:
+    """Why a document was made, on what basis, what it opens with: its first paragraph answers."""
+    return any(w in query for w in _retrieval_cues().get("opening_asks", []))
+
+
+def asks_money(query: str) -> bool:
+    """A quantity question about money (封顶多少, 能补几成), not about a condition (面积至少多大, 几家金融机构)."""
+    cues = _retrieval_cues()
+    if not RE_QUANTITY.search(query):
+        return False
+    about_condition = any(w in query for w in cues.get("condition_measures", []))
+    return not about_condition or any(w in query for w in cues.get("money_words", []))
 
 
 def cued_sections(query: str) -> list[tuple[str, str]]:
@@ -117,6 +142,10 @@ class HybridSearcher:
         self._plain = {k: NOT_TEXT.sub("", sec.text) for k, sec in self.sections.items()}
         self._titles = {NOT_TEXT.sub("", sec.doc_title) for sec in self.sections.values()}
         self._grams = self._gram_index()
+        self._aliases = {d.id: [str(a) for a in d.meta.get("aliases") or []] for d in index.docs}
+        self._first = {}  # each document's first paragraph (its preamble), in document order
+        for doc, label in self._keys:
+            self._first.setdefault(doc, (doc, label))
         self._has_number = np.array([bool(re.search(r"\d", s.text)) for s in self.sentences], dtype=np.float64)
         self._cache: OrderedDict[tuple[str, str], Ranked] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -147,6 +176,9 @@ class HybridSearcher:
         """Sections holding the longest distinctive verbatim run of the question (punctuation ignored)."""
         if self._grams is None:
             return []
+        quoted = self._quoted(query)
+        if quoted:
+            return quoted
         q = NOT_TEXT.sub("", query)
         for n in range(min(PHRASE_MAX, len(q)), PHRASE_MIN - 1, -1):
             found: list[tuple[str, str]] = []
@@ -160,6 +192,17 @@ class HybridSearcher:
             if found:
                 return found
         return []
+
+    def _quoted(self, query: str) -> list[tuple[str, str]]:
+        """A name the asker put in quotes (“链主+OPC”) is a thing the documents name: the sections holding it,
+        when they are few (short or mixed-script names the run search skips)."""
+        found: list[tuple[str, str]] = []
+        for m in QUOTED.finditer(query):
+            name = NOT_TEXT.sub("", m.group(1))
+            where = [k for k, text in self._plain.items() if name in text] if len(name) >= 2 else []
+            if 0 < len(where) <= PHRASE_SECTIONS:
+                found += [k for k in where if k not in found]
+        return found
 
     def _chunk_bm25(self, q_tokens: list[str]) -> list[tuple[str, str]]:
         q = [t for t in q_tokens if self._vocab is None or t in self._vocab]
@@ -226,6 +269,8 @@ class HybridSearcher:
         return ranked
 
     def _rank(self, query: str, mode: Mode) -> Ranked:
+        named = self._named_docs(query)
+        query = self._without_names(query, named)  # 附件1出台目的: the name picks the document, not its words
         q_tokens = tokens(expand_query(query))
         n = len(self.sentences)
         lex = _scores(self._sent_bm25, q_tokens, n)
@@ -236,7 +281,7 @@ class HybridSearcher:
             rankings["chunk_bm25"] = self._chunk_bm25(q_tokens)
             rankings["sent_bm25"] = self._lift(lex, positive_only=True)
             rankings["phrase"] = self._phrase(query)
-            if RE_QUANTITY.search(query):  # 算力券封顶多少: the article of the benefit the question names states it
+            if asks_money(query):  # 算力券封顶多少: the article of the benefit the question names states it
                 rankings["cue"] = cued_sections(query)
         dense = np.zeros(n)
         dense_query = self._dense_query(query, required=mode == "dense") if mode in ("hybrid", "dense") else None
@@ -246,12 +291,34 @@ class HybridSearcher:
             if n:
                 dense = self._sent_vecs @ (q_vec / (np.linalg.norm(q_vec) or 1.0))
                 rankings["sent_dense"] = self._lift(dense, positive_only=False)
-        fused: dict[tuple[str, str], float] = {}
-        for name, ranking in rankings.items():
-            for rank, key in enumerate(ranking, 1):
-                fused[key] = fused.get(key, 0.0) + WEIGHTS[name] / (RRF_K + rank)
-        sections = sorted(fused.items(), key=lambda kv: -kv[1])
+        sections = _fuse(rankings, {})
+        if mode in ("hybrid", "bm25"):
+            sections = _fuse(self._document_cues(query, named, sections), dict(sections))
+            if named and asks_opening(query):  # 附件1出台目的: the named document's first paragraph, whatever else
+                first = {self._first[d] for d in named if d in self._first}
+                lead = sections[0][1] + 1.0 / RRF_K if sections else 1.0 / RRF_K
+                sections = [(k, lead) for k, _ in sections if k in first] + [kv for kv in sections if kv[0] not in first]
         return Ranked(q_tokens, sections, self._sentence_rel(lex, dense, sections, mode))
+
+    def _named_docs(self, query: str) -> list[str]:
+        return [d for d, aliases in self._aliases.items() if any(a in query for a in aliases)]
+
+    def _without_names(self, query: str, named: list[str]) -> str:
+        names = sorted((a for d in named for a in self._aliases[d]), key=len, reverse=True)
+        rest = query
+        for a in names:
+            rest = rest.replace(a, " ")
+        return rest if rest.strip() else query
+
+    def _document_cues(self, query: str, named: list[str], sections: list) -> dict[str, list]:
+        """A question that names a document (指引里, 附件2) is about that document's articles; one that asks why a
+        document was made (目的, 依据, 开头) is answered by its first paragraph, of the named document if any."""
+        cues: dict[str, list] = {}
+        if named:
+            cues["named_doc"] = [k for k, _ in sections if k[0] in named]
+        if asks_opening(query):
+            cues["opening"] = [self._first[d] for d in (named or self._first) if d in self._first]
+        return cues
 
     def _sentence_rel(self, lex: np.ndarray, dense: np.ndarray, sections, mode: Mode) -> np.ndarray:
         """Rank-fused relevance of every sentence: its own lexical and dense ranks, plus its section's rank."""
@@ -326,6 +393,15 @@ class HybridSearcher:
 
     def section_sentences(self, doc: str, label: str) -> list[Sentence]:
         return [self.sentences[i] for i in self.by_section.get((doc, label), [])]
+
+
+def _fuse(rankings: dict[str, list[tuple[str, str]]], fused: dict[tuple[str, str], float]) -> list:
+    """Weighted reciprocal-rank fusion of section rankings, added to `fused`; sections best first."""
+    fused = dict(fused)
+    for name, ranking in rankings.items():
+        for rank, key in enumerate(ranking, 1):
+            fused[key] = fused.get(key, 0.0) + WEIGHTS[name] / (RRF_K + rank)
+    return sorted(fused.items(), key=lambda kv: -kv[1])
 
 
 def _bm25(corpus_tokens: list[list[str]]) -> bm25s.BM25:

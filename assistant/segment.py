@@ -61,6 +61,15 @@ def tokenizer() -> jieba.Tokenizer:
         return tk
 
 
+def has_word(text: str, words: list[str]) -> bool:
+    """A cue word that starts where a word of the text starts (申报到 does not say 报到; 去税务局报到 does)."""
+    found = [w for w in words if w and w in text]
+    if not found:
+        return False
+    starts = {start for _, start, _ in tokenizer().tokenize(text)}
+    return any(m.start() in starts for w in found for m in re.finditer(re.escape(w), text))
+
+
 def expand_query(text: str) -> str:
     """Append the document's wording for colloquial terms (一人公司 -> OPC)."""
     extra = [v for k, vals in terms().synonyms.items() if k.lower() in text.lower() for v in vals]

@@ -110,6 +110,7 @@ INJECTION = re.compile(r"(忽略|无视|不要管|忘记|forget|ignore).{0,12}(�
 # Someone other than the user as the subject of the question: the user's remembered profile is not theirs.
 OTHER_PERSON = re.compile(r"(^|[，,。？?])\s*(他|她)(?!们)|我(的)?(合伙人|老婆|爱人|妻子|老公|丈夫|朋友|同事|员工|父亲|母亲|爸|妈|哥|姐|弟|妹)")
 IDENTIFY = re.compile(r"是什么政策|是哪个政策|是哪条政策|哪个文件(里|中)?(说|提|规定)|出自哪|哪一条规定的")
+ASKS_KINDS = re.compile(r"哪些类型|哪些种类|哪几类|什么类型的|哪几种")  # which kinds a benefit covers: the text
 HYPOTHETICAL = re.compile(r"^(那|那么|如果|要是|假如|换成|换作)|呢[？?]?$")
 CORRECTION = re.compile(r"^(不对|不是|错了|更正|纠正|其实我|说错了)")
 
@@ -628,7 +629,8 @@ def understand(text: str) -> Understanding:
         hypothetical=bool(HYPOTHETICAL.search(text)), correction=bool(CORRECTION.search(text)),
         injection=bool(INJECTION.search(text)), profile_statement=profile_statement,
         about_other=about_other,
-        identifies_policy=bool(IDENTIFY.search(text)) and not slots.amounts,
+        identifies_policy=(bool(IDENTIFY.search(text)) or (bool(ASKS_KINDS.search(text)) and
+                                                           not any(w in text for w in CALC_WORDS))) and not slots.amounts,
     )
 
 

@@ -127,3 +127,29 @@ def test_chroma_default_embedding_function_never_runs(tmp_path, monkeypatch):
     from assistant.retrieve import HybridSearcher
 
     assert HybridSearcher(reopened).search("算力券", 1)[0].section == "第一条"
+
+
+def test_a_named_document_asked_why_it_was_made_answers_with_its_first_paragraph(service):
+    """附件1出台目的: the name picks the document (its aliases in the source's front matter), the question asks for
+    its opening paragraph, even when the name's own words (附件) match another article better."""
+    for q, doc in [("附件1出台目的", "guideline"), ("若干政策措施是依据什么出台的", "measures"),
+                   ("行动方案开头说了什么", "action-plan")]:
+        top = service.searcher.search(q, 3)[0]
+        assert (top.doc, top.section) == (doc, "前言"), q
+    # without a document named, the opening paragraphs are only candidates: a benefit question keeps its article
+    top = service.searcher.search("算力券的目的是降低算力成本吗，第一年补多少", 1)[0]
+    assert (top.doc, top.section) == ("measures", "第一条")
+
+
+def test_a_quoted_name_finds_the_section_that_holds_it(service):
+    top = service.searcher.search("“三张清单”是哪三张", 1)[0]
+    assert (top.doc, top.section) == ("action-plan", "（七）推动场景有序开放")
+
+
+def test_a_condition_quantity_is_not_read_as_a_benefit_amount():
+    from assistant.retrieve import asks_money
+
+    assert not asks_money("申报OPC社区，办公室面积至少要多大")
+    assert not asks_money("社区里要入驻几家金融机构")
+    assert asks_money("社区认定能奖多少钱")
+    assert asks_money("算力券封顶多少")

@@ -362,3 +362,21 @@ def test_batch9_classes():
     assert (s.amounts, s.year_amounts) == ([4000000, 5000000], [4000000])
     assert extract_slots("工资自己给自己开6500一个月。我的生活补贴3年一共多少？").years == 3
     assert understand("如果改到南京办呢？").slots.in_yancheng is False
+
+
+def test_a_cue_word_counts_only_where_a_word_starts():
+    """申报到认定 does not say 报到 (a tax-registration step); 去税务局报到 does."""
+    from assistant.onewindow import asks_onewindow
+    from assistant.segment import has_word
+
+    assert not has_word("OPC社区从申报到正式认定，要走哪些程序？", ["报到"])
+    assert has_word("新公司去税务局报到要带什么", ["报到"])
+    assert not asks_onewindow("OPC社区从申报到正式认定，要走哪些程序？", [])
+    assert asks_onewindow("新公司去税务局报到要带什么", [])
+
+
+def test_a_pilot_phrase_is_not_rewritten_into_a_place_word():
+    """The homophone fixer maps non-words that sound like a cue onto the cue: no cue may capture 先行先试."""
+    from assistant.typos import normalize
+
+    assert "先行先试" in normalize("行动方案里说哪几个地区先行先试？")
