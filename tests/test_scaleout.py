@@ -278,6 +278,27 @@ def test_rate_limit_is_shared_by_every_process(two_hosts, pg):
     assert codes[0][-2:] == [429, 429] and codes[1][-2:] == [429, 429]
 
 
+def test_pg_limiter_counts_each_window_in_one_call_and_says_how_long_to_wait(pg):
+    """The moving-window check-and-count is one database function: the allowance of each window holds, the wait
+    is until the oldest counted hit leaves it, and a refused request is not counted."""
+    from sqlalchemy import create_engine, text
+
+    from assistant.ratelimit_pg import PgRateLimiter
+
+    limiter = PgRateLimiter({"api": "3/minute;5/hour", "mcp": ""}, pg.url)
+    assert [limiter.retry_after("api", "10.0.0.7") for _ in range(3)] == [None, None, None]
+    wait = limiter.retry_after("api", "10.0.0.7")
+    assert wait is not None and 55 <= wait <= 60  # the first hit leaves the minute window in about a minute
+    assert limiter.retry_after("api", "10.0.0.8") is None  # another client has its own allowance
+    assert limiter.retry_after("mcp", "10.0.0.7") is None  # an unlimited kind is never counted
+    engine = create_engine(pg.url)
+    with engine.connect() as db:
+        counted = db.execute(text("SELECT count(*) FROM opc_rate_hits WHERE kind='api' AND client='10.0.0.7'"))
+        assert counted.scalar_one() == 3  # the refused fourth request left no row
+    engine.dispose()
+    limiter.engine.dispose()
+
+
 # --- one process uses the machine: query embeddings cut, cached, batched ------------------------------------------
 def test_long_message_embeds_only_its_question():
     from assistant.embed import question_part
