@@ -92,6 +92,13 @@ def with_context_topics(text: str, topics: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def per_person_topics() -> set[str]:
+    """Topics whose amount belongs to one person (policies.yaml `per_person`): two people get one figure each."""
+    raw = _raw()
+    return {e["id"] for group in ("benefits", "rules") for e in raw.get(group) or [] if e.get("per_person")}
+
+
+@lru_cache(maxsize=1)
 def topic_tools() -> dict[str, str]:
     """topic -> the tool that answers it, as declared in policies.yaml."""
     raw = _raw()

@@ -179,3 +179,29 @@ def refusal(reason: str, nearby: list[str], department: str | None = None) -> st
         lines.append("")
         lines.append(department)
     return "\n".join(lines)
+
+
+def per_person_amounts(results: list[dict], monthly: bool) -> tuple[list[float], bool]:
+    """Each person's figure for a sum (the monthly one when asked per month and every figure has one; 0 for a
+    person who does not qualify), and whether the figures are monthly."""
+    counted = [r for r in results if r["eligible"] is not False]
+    monthly = monthly and all(r["breakdown"] and _per_month(r["breakdown"][0]) for r in counted)
+    return [0.0 if r["eligible"] is False else r["breakdown"][0]["amount"] if monthly else r["amount"]
+            for r in results], monthly
+
+
+def joint_total(total: dict, results: list[dict]) -> str:
+    """The sum first (the headline, from the sum tool), then whose figure is whose."""
+    steps = total["breakdown"][:-1]
+    parts = [f"{who}{yuan(st['amount'])}" + ("（不符合条件）" if r["eligible"] is False else "")
+             for who, st, r in zip(("您本人", "另一位"), steps, results)]
+    unit = "每月" if steps and steps[0]["label"].endswith("每月") else ""
+    return f"两人{unit}合计：**{yuan(total['amount'])}**（{' + '.join(parts)}）。"
+
+
+def person_heading(own: bool) -> str:
+    return "**您本人**" if own else "**另一位**（按您说的他/她的情况计算）"
+
+
+def other_person_ask(question: str) -> str:
+    return f"另一位：{question}"

@@ -11,15 +11,15 @@ from pydantic import ValidationError
 
 from assistant import asked_facts, compose, policy_answer
 from assistant.carry import carry, is_bare_follow_up
-from assistant.catalog import (dialogue, filled, rule_entry, topic_by_fields, topic_cues, topic_fields, topic_tools,
-                               with_context_topics)
+from assistant.catalog import (dialogue, filled, per_person_topics, rule_entry, topic_by_fields, topic_cues,
+                               topic_fields, topic_tools, with_context_topics)
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
 from assistant.questions import asking_sentence, split as split_questions
 from assistant.segment import expand_query, terms, tokens
 from assistant.typos import normalize
-from assistant.understand import Understanding, classify, detect_topics, profile_updates, understand
+from assistant.understand import Slots, Understanding, classify, detect_topics, profile_updates, understand
 from tools import places
 from tools.checklists import detect_entity, detect_step
 from tools.matching import Profile, match_policies
@@ -39,6 +39,8 @@ ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}
 NAMED_BENEFIT = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:补贴|补助|奖励|经费|加分)")
 LEADING_FILLER = re.compile(r"^.*?(?:有没有|有无|没有|能不能|可不可以|可以|能|有|的|给|拿|申请|享受|什么|哪些|一笔)")
 
+SELF = re.compile(r"我自己|我本人|那我|我呢|我的呢")  # back to the speaker after a turn about someone else
+PER_MONTH = re.compile(r"每月|每个月|一个月|月均")  # a joint total asked per month, not over the whole period
 BOLD_AMOUNT = re.compile(r"\*\*([^*\n]*?\d[^*\n]*?元[^*\n]*?)\*\*")  # a headline amount in Markdown bold
 
 def fact_values(slots) -> dict:
@@ -153,13 +155,16 @@ class RulesEngine:
                 and (detect_entity(u.text) or detect_step(u.text)):
             u.intent = "checklist"  # 个体工商户 answers the counter's question
         updates = profile_updates(u.slots)
-        if not u.hypothetical or u.correction:
+        if u.about_other:  # 她是硕士，她能拿多少: her facts are kept as hers, never the founder's
+            state.setdefault("other_profile", {}).update(updates)
+        elif not u.hypothetical or u.correction:
             profile.update(updates)
         if u.correction and not u.topic and updates and not state.get("last_topic"):
             u.profile_statement = True
         topic = self._resolve_topic(u, state)
         last = state.get("last_call") or {}
-        if topic and not u.topic and last.get("topic") == topic:
+        person_changed = last.get("about_other") and not u.about_other and SELF.search(u.text)
+        if topic and not u.topic and last.get("topic") == topic and not person_changed:
             fields = set(get_tool(topic_tools()[topic]).input_model.model_fields) if topic in topic_tools() else set()
             u.slots = carry(last.get("slots"), u.slots, u.text, fields)  # a what-if or follow-up of the last call
         if topic == "community_check" and not u.slots.counts and not u.slots.office_area_sqm and not u.slots.orders_yuan:
@@ -205,6 +210,8 @@ class RulesEngine:
             self._match(t.u, t.profile, reply)
         elif route.name == "rule":
             self._rule_topic(t.topic, reply)
+        elif route.name == "topic" and t.u.joint and t.topic in per_person_topics():
+            self._per_person(t, state, reply)
         elif route.name == "topic":
             self._topic(t.topic, t.u, t.profile, state, reply)
         else:
@@ -219,7 +226,8 @@ class RulesEngine:
         if t.topic:
             state["last_topic"] = t.topic
         if t.topic in topic_tools() and reply.tool_calls:
-            state["last_call"] = {"topic": t.topic, "slots": t.u.slots.model_dump(mode="json", exclude_defaults=True)}
+            state["last_call"] = {"topic": t.topic, "slots": t.u.slots.model_dump(mode="json", exclude_defaults=True),
+                                  "about_other": t.u.about_other}
         state["last_intent"] = reply.intent
 
     def _resolve_topic(self, u: Understanding, state: dict) -> str | None:
@@ -295,6 +303,36 @@ class RulesEngine:
                 reply.follow_up.extend(f"请补充您社区的情况：{t}" for t in todo)
         if not p.missing:
             reply.follow_up.extend(self._suggestions(topic))
+
+    def _per_person(self, t: Turn, state: dict, reply: Reply) -> None:
+        """Two people asked about together (我俩一共, 各自): each one's figure from their own facts, and the sum
+        only when both are computed. A person whose facts are missing is asked about, never given the other's."""
+        own, other = Reply(reply.intent), Reply(reply.intent)
+        self._topic(t.topic, t.u, t.profile, state, own)
+        other_facts = t.u.other_slots or Slots(**state.get("other_profile", {}))  # said now, or in an earlier turn
+        u2 = t.u.model_copy(update={"slots": other_facts, "about_other": True})
+        self._topic(t.topic, u2, {}, {}, other)
+        results = [r.tool_calls[0].result if r.tool_calls else None for r in (own, other)]
+        # a total needs each person settled: a figure, or a definite "does not qualify" (which adds nothing)
+        both = all(r is not None and (r["eligible"] is False or (r["eligible"] is True and r["amount"] is not None))
+                   for r in results)
+        total = None
+        if t.u.joint == "total" and both:
+            amounts, monthly = compose.per_person_amounts(results, bool(PER_MONTH.search(t.u.text)))
+            args = {"item": benefit_of(t.topic).id, "amounts": amounts, "per_month": monthly}
+            total = run_tool("sum_per_person", args)
+            reply.parts.append(compose.joint_total(total, results))
+        for r, mine in ((own, True), (other, False)):
+            # a total was asked and cannot be given: no single person's figure may stand as the headline
+            parts = r.parts if total is not None or t.u.joint != "total" else [p.replace("**", "") for p in r.parts]
+            reply.parts += [compose.person_heading(mine), *parts]
+            for c in r.citations:
+                reply.cite(c.doc, c.section, c.quote, c.doc_title)
+            reply.tool_calls.extend(r.tool_calls)
+        if total is not None:
+            reply.tool_calls.append(ToolCall(name="sum_per_person", arguments=args, result=total))
+        reply.intent = own.intent
+        reply.follow_up += own.follow_up + [compose.other_person_ask(q) for q in other.follow_up]
 
     def _scope_note(self, district: str | None, reply: Reply) -> None:
         """Where the company is decides the scope: outside the 大市区, say so with the closing paragraph."""

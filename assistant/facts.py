@@ -188,12 +188,18 @@ OWN_SUBJECT = re.compile(rf"^[^，,。]{{0,4}}?(?:我自己|本人|我们公司|
 CLAUSE = re.compile(r"[^，,。；;：:！!？?\n]+[，,。；;：:！!？?\n]*")
 
 
+# 我和合伙人都是硕士: said of both, so the founder's fact too (and the other person's).
+BOTH_SUBJECT = re.compile(rf"^我(?:和|跟|与|同)我?的?(?:{PERSON})[^，,。；;]{{0,4}}?(?:都|也都|均)")
+
+
 def own_text(text: str) -> str:
     """The message without the clauses about other people, so their figures never fill the founder's facts."""
     keep, other = [], False
     for clause in CLAUSE.findall(text):
         head = clause.strip()
-        if OTHER_SUBJECT.search(head) or OTHERS_FACT.search(head):
+        if BOTH_SUBJECT.search(head):
+            other = False
+        elif OTHER_SUBJECT.search(head) or OTHERS_FACT.search(head):
             other = True
         elif OWN_SUBJECT.search(head):
             other = False
@@ -201,4 +207,45 @@ def own_text(text: str) -> str:
             keep.append(clause)
         if head.endswith(("。", "！", "!", "？", "?")):
             other = False  # a new sentence starts with the founder again unless it names someone else
+    return "".join(keep)
+
+
+# Two people asked about together: a total of both (我俩一共多少) or each one's figure (各自能拿多少).
+BOTH = re.compile(r"两个人|两人|俩|我们两个|夫妻|两口子|二人")
+TOTAL_WORDS = re.compile(r"一共|加起来|合计|总共|加在一起|共计")
+EACH_WORDS = re.compile(r"各自|分别|各能|每人|每个人各")
+# A clause said of both people (我俩都是第一次交社保): its facts are each one's.
+SHARED = re.compile(r"(?:我俩|我们俩|我们两个|我们两人|两个人|两人|俩人|夫妻|我们)[^，,。；;]{0,4}?(?:都|也都|均)")
+BARE_AGE = re.compile(r"^(\d{2})(?=[，,。；;]|$)")  # 她29，全日制本科: a bare number right after the person is an age
+
+
+def joint_ask(asking: str) -> str | None:
+    """'total' when the question asks for two people's sum, 'each' for each one's figure, else None."""
+    if EACH_WORDS.search(asking) and (BOTH.search(asking) or "各" in asking):
+        return "each"
+    if BOTH.search(asking) and TOTAL_WORDS.search(asking):
+        return "total"
+    return None
+
+
+def others_text(text: str) -> str:
+    """The other person's facts as if they were the speaker's: the clauses about them with the naming subject
+    taken off (她29 -> 29岁), and the clauses said of both (我俩都…) with what follows them in their sentence."""
+    keep, other, shared = [], False, False
+    for clause in CLAUSE.findall(text):
+        head = clause.strip()
+        if BOTH_SUBJECT.search(head) or SHARED.search(head):
+            other, shared = False, True
+        elif m := (OTHER_SUBJECT.search(head) or None):
+            other, shared = True, False
+            head = head[m.end():].lstrip("是的也")
+            head = BARE_AGE.sub(r"\1岁", head)
+        elif OTHERS_FACT.search(head):
+            other, shared = True, False
+        elif OWN_SUBJECT.search(head):
+            other, shared = False, False
+        if other or shared:
+            keep.append(head)
+        if head.endswith(("。", "！", "!", "？", "?")):
+            other, shared = False, False
     return "".join(keep)

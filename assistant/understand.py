@@ -178,6 +178,8 @@ class Understanding(BaseModel):
     profile_statement: bool = False
     identifies_policy: bool = False  # 这是什么政策 / 出自哪个文件: the text is asked for, not a calculation
     about_other: bool = False  # the question is about someone else (我合伙人…他买房能拿吗): not the user's profile
+    joint: str | None = None  # two people asked about together: 'total' (我俩一共) or 'each' (各自)
+    other_slots: Slots | None = None  # the other person's facts, for a joint question
 
 
 def to_number(token: str) -> float | None:
@@ -463,7 +465,7 @@ def _first_si(t: str) -> bool | None:
     not paying yet (还没交社保) is a condition still to meet."""
     if re.search(r"不是第一次|不是首次", t):
         return False
-    if re.search(rf"(第一次|首次|头一回|刚)[^，。]{{0,8}}({SI}|社保|参保)|(社保|参保)[^，。]{{0,6}}(第一次|首次)"
+    if re.search(rf"(第一次|首次|头一回|头一次|头回|刚)[^，。]{{0,8}}({SI}|社保|参保)|(社保|参保)[^，。]{{0,6}}(第一次|首次)"
                  rf"|(第一次|首次)[^，。]{{0,6}}(在盐|盐城)[^，。]{{0,3}}(交|缴|参保)", t):
         return True
     if m := re.search(rf"(之前|以前|已经|早就|曾经|一直)[^，。]{{0,8}}(在盐|盐城)[^，。]{{0,6}}({SI})", t):
@@ -618,7 +620,8 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
 
 def understand(text: str) -> Understanding:
     text = (text or "").strip()
-    about_other = bool(OTHER_PERSON.search(asking_sentence(text)))
+    joint = facts.joint_ask(asking_sentence(text))
+    about_other = bool(OTHER_PERSON.search(asking_sentence(text))) and not joint
     slots = extract_slots(text if about_other else facts.own_text(text))  # others' figures are not the founder's
     topics = detect_topics(text)
     intent = classify(text, slots, topics)
@@ -628,7 +631,8 @@ def understand(text: str) -> Understanding:
         text=text, intent=intent, topic=topics[0] if topics else None, topics=topics, slots=slots,
         hypothetical=bool(HYPOTHETICAL.search(text)), correction=bool(CORRECTION.search(text)),
         injection=bool(INJECTION.search(text)), profile_statement=profile_statement,
-        about_other=about_other,
+        about_other=about_other, joint=joint,
+        other_slots=extract_slots(facts.others_text(text)) if joint and facts.others_text(text) else None,
         identifies_policy=(bool(IDENTIFY.search(text)) or (bool(ASKS_KINDS.search(text)) and
                                                            not any(w in text for w in CALC_WORDS))) and not slots.amounts,
     )

@@ -1,5 +1,9 @@
 """The rules engine end to end through the service layer: intents, tools from natural questions, memory, refusals."""
+import re
+
 import pytest
+
+from tools.money import yuan
 
 from assistant.understand import extract_slots, understand
 
@@ -219,3 +223,36 @@ def test_answer_contract_fields(service):
         assert key in d
     assert d["engine"] == "rules" and d["session_id"].startswith("s-")
     assert d["citations"][0]["doc"] == "measures" and d["citations"][0]["quote"]
+
+
+def test_two_people_get_one_figure_each_and_a_total_only_when_both_are_settled(service):
+    """我和媳妇…两个人一共: each person's facts go to their own calculation; the sum is the headline."""
+    a = service.chat("我和媳妇一块来盐城开OPC公司。我32岁，全日制博士；她27，全日制硕士。我们两个都是头一回在盐城交社保。"
+                     "生活补贴两个人加起来一共能拿多少？", persist=False)
+    calls = [c for c in a.tool_calls if c.name == "compute_living_subsidy"]
+    assert [(c.arguments["degree"], c.arguments["age"]) for c in calls] == [("博士", 32), ("硕士", 27)]
+    total = a.tool_calls[-1].result["amount"]  # the sum tool's; months are counted to the policy's end from today
+    assert a.tool_calls[-1].name == "sum_per_person" and total == sum(c.result["amount"] for c in calls)
+    assert calls[0].result["amount"] == 1.5 * calls[1].result["amount"] and f"两人合计：**{yuan(total)}**" in a.answer
+    b = service.chat("我和同事都是全日制本科，都是头一次在盐城交社保，我30岁，他40岁，我们俩生活补贴加起来能拿多少？",
+                     persist=False)
+    assert [(c.name, c.result["eligible"]) for c in b.tool_calls] == [
+        ("compute_living_subsidy", True), ("compute_living_subsidy", False), ("sum_per_person", True)]
+    own = b.tool_calls[0].result["amount"]
+    assert b.tool_calls[2].arguments["amounts"] == [own, 0.0] and b.tool_calls[2].result["amount"] == own
+    assert f"两人合计：**{yuan(own)}**" in b.answer.split("\n")[0]  # the colleague over 35 adds nothing
+    c = service.chat("我和朋友都是全日制硕士，我29岁，我们俩生活补贴一共多少？", persist=False)
+    assert "两人" not in c.answer  # the friend's age and both insurance facts are unknown: no total, no headline
+    assert not re.search(r"\*\*[\d,万.]+元\*\*", c.answer)
+
+
+def test_facts_about_someone_else_never_overwrite_the_founders_profile(service):
+    sid = None
+    for q in ["我31岁，全日制博士，今年来盐都做OPC，首次在盐城交社保。生活补贴怎么算？",
+              "我老婆也来了，她是全日制硕士，28岁，也是第一次在盐城参保。她能拿多少？"]:
+        sid = service.chat(q, session_id=sid).session_id
+    mine = service.chat("那我自己三年一共多少", session_id=sid)
+    call = mine.tool_calls[0]
+    assert call.arguments["degree"] == "博士" and call.arguments["age"] == 31
+    both = service.chat("那我们两个加起来每个月一共多少？", session_id=sid)
+    assert "两人每月合计：**5,000元**" in both.answer  # 3,000 + 2,000 a month, whatever the months left

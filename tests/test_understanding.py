@@ -380,3 +380,16 @@ def test_a_pilot_phrase_is_not_rewritten_into_a_place_word():
     from assistant.typos import normalize
 
     assert "先行先试" in normalize("行动方案里说哪几个地区先行先试？")
+
+
+def test_joint_questions_and_the_other_persons_facts():
+    from assistant.facts import joint_ask, others_text, own_text
+
+    assert joint_ask("生活补贴3年下来两个人一共多少？") == "total"
+    assert joint_ask("我们俩各自能拿多少购房补贴？") == "each"
+    assert joint_ask("我一共能拿多少？") is None
+    text = "我和老婆一起回盐城。我35周岁，全日制硕士；她29，全日制本科。我俩都是第一次在盐城交社保。两个人一共多少？"
+    assert "29岁，全日制本科" in others_text(text) and "第一次在盐城交社保" in others_text(text)
+    assert "硕士" not in others_text(text) and "本科" not in own_text(text)
+    both = "我和合伙人都是全日制硕士，我28岁，他37岁，我们俩一共多少？"
+    assert "全日制硕士" in own_text(both) and "全日制硕士" in others_text(both)  # said of both

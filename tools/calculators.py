@@ -497,3 +497,28 @@ def compute_competition_award(inp: CompetitionIn) -> ToolResult:
                        reason=f"{inp.competition}{inp.prize}最高奖励{yuan(cap)}，须在盐城落地应用。",
                        breakdown=[Step(label=f"{inp.competition}{inp.prize}", formula=f"最高{yuan(cap)}")],
                        caps=[Cap(name="最高", value=cap)])
+
+
+# --- 每人一份的补贴：两人（多人）合计 ------------------------------------------------------------------------
+PerPersonItem = Literal["living_subsidy", "talent_rental", "house_purchase"]
+
+
+class PeopleSumIn(_In):
+    item: PerPersonItem = Field(..., description="每人一份的补贴：living_subsidy 生活补贴、talent_rental 人才租赁房免租、"
+                                                 "house_purchase 购房补贴")
+    amounts: Monies = Field(..., min_length=2, max_length=10,
+                            description="每人先用各自的工具算出的金额（元），按人排列；不符合条件的人填0")
+    per_month: bool = Field(False, description="金额是每月的数（生活补贴每月）而不是全期合计")
+
+
+def sum_per_person(inp: PeopleSumIn) -> ToolResult:
+    """A benefit given per person, asked about for several people at once: each figure comes from that person's
+    own calculation; the sum is the only new number, and it is this tool's, shown step by step."""
+    b = policy_book().benefit(inp.item)
+    unit = "每月" if inp.per_month else ""
+    steps = [Step(label=f"第{i}人{unit}", formula=yuan(v), amount=v) for i, v in enumerate(inp.amounts, 1)]
+    total = round(sum(inp.amounts), 2)
+    steps.append(Step(label=f"{len(inp.amounts)}人{unit}合计",
+                      formula=" + ".join(yuan(v) for v in inp.amounts) + f" = {yuan(total)}", amount=total))
+    return base_result("sum_per_person", b, amount=total, eligible=True, breakdown=steps,
+                       reason="每人按各自的条件分别计算后相加；不符合条件的人计0。")

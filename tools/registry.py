@@ -68,6 +68,8 @@ BUILTIN: dict[str, ToolSpec] = {t.name: t for t in [
              calc.compute_rental_relief),
     ToolSpec("compute_house_subsidy", "购房补贴：按面积、身份、是否新建商品房计算（上限）", calc.HouseIn,
              calc.compute_house_subsidy),
+    ToolSpec("sum_per_person", "每人一份的补贴（生活补贴、免租、购房补贴）几个人一起问时：每人先各自计算，再用本工具相加",
+             calc.PeopleSumIn, calc.sum_per_person),
     ToolSpec("check_guaranteed_loan", "创业担保贷款：核对额度、期限与反担保要求", calc.LoanIn, calc.check_guaranteed_loan),
     ToolSpec("compute_interest_subsidy", "贷款贴息：按本金和同期LPR计算（不超过实付利息，年度上限）", calc.InterestIn,
              calc.compute_interest_subsidy),
