@@ -34,28 +34,35 @@ def kinds() -> tuple[FactKind, ...]:
                           bool(k.get("subject")), bool(k.get("not_a_step"))) for k in raw)
 
 
-def asked(text: str) -> tuple[FactKind, str] | None:
-    """The first kind of fact the question asks for, with its subject (the two characters before the asking word
-    when they name what is asked about: 缴存比例), or None."""
+def asked_all(text: str) -> list[tuple[FactKind, str]]:
+    """Every kind of fact the question asks for, with its subject (the two characters before the asking word
+    when they name what is asked about: 缴存比例)."""
+    out = []
     for kind in kinds():
         if m := kind.asked.search(text):
             subject = text[max(0, m.start() - 2):m.start()] if kind.subject else ""
             if not SUBJECT.fullmatch(subject) or NOT_A_SUBJECT.search(subject) or subject in BENEFIT_WORDS:
                 subject = ""
-            return kind, subject
-    return None
+            out.append((kind, subject))
+    return out
+
+
+def asked(text: str) -> tuple[FactKind, str] | None:
+    """The first kind of fact the question asks for, with its subject, or None."""
+    found = asked_all(text)
+    return found[0] if found else None
 
 
 def unstated(text: str, quotes: list[str], own: str = "") -> FactKind | None:
-    """The kind of fact asked for when no evidence quote states one; None when none is asked or it is stated.
-    `own` is the asked topic's own article: it speaks of the subject already, so stating the kind is enough."""
-    found = asked(text)
-    if not found:
-        return None
-    kind, subject = found
-    if own and kind.stated.search(own) and (not subject or any(c in own for c in subject)):
-        return None  # the topic's article states it (补贴比例 vs 奖补 of 算力券), not some other ratio (研发投入占比)
-    return None if any(_states(kind, subject, q) for q in quotes) else kind
+    """A kind of fact asked for that no evidence quote states (the 基数 of 基数是多少？按多少比例交？ even when some
+    quote states a ratio); None when none is asked or all are stated. `own` is the asked topic's own article: it
+    speaks of the subject already, so stating the kind is enough."""
+    for kind, subject in asked_all(text):
+        if own and kind.stated.search(own) and (not subject or any(c in own for c in subject)):
+            continue  # the topic's article states it (补贴比例 vs 奖补 of 算力券), not some other ratio (研发投入占比)
+        if not any(_states(kind, subject, q) for q in quotes):
+            return kind
+    return None
 
 
 def _states(kind: FactKind, subject: str, quote: str) -> bool:

@@ -180,7 +180,8 @@ def not_money(text: str, start: int, end: int) -> bool:
 # not the founder's. A clause without a subject of its own continues the one before; 我/我自己/本人/我们公司 return.
 PERSON = (r"表哥|表姐|堂哥|堂姐|表弟|表妹|哥哥|姐姐|弟弟|妹妹|老婆|妻子|爱人|老公|丈夫|女朋友|男朋友|对象|室友|同学|"
           r"朋友|同事|合伙人|技术总监|总监|设计同事|员工|父母|爸妈|爸爸|妈妈|爸|妈|家人|亲戚|邻居")
-OTHER_SUBJECT = re.compile(rf"^(?:我的?|我们的?|我们公司的)?(?:一个|有个|还有一个|还有个|另一个|[^，,。自是在有们]{{0,3}})(?:{PERSON})"
+OTHER_SUBJECT = re.compile(rf"^(?:另外|还有|此外|而)?(?:我的?|我们的?|我们公司的?)?"
+                           rf"(?:一个|有个|还有一个|还有个|另一个)?[^，,。自是在有们]{{0,3}}(?:{PERSON})"
                            rf"|^(?:一个|有个|还有一个|还有个)(?:{PERSON})|^隔壁|^(?:他|她)们?|^别人|^人家")
 OTHERS_FACT = re.compile(rf"是我的?(?:{PERSON})|不是我[，,。；;]?$")  # 硕士是我老婆 / 博士不是我: not the founder's
 OWN_SUBJECT = re.compile(rf"^[^，,。]{{0,4}}?(?:我自己|本人|我们公司|我公司|我们|我(?!的?(?:{PERSON})))"
@@ -216,7 +217,7 @@ TOTAL_WORDS = re.compile(r"一共|加起来|合计|总共|加在一起|共计")
 EACH_WORDS = re.compile(r"各自|分别|各能|每人|每个人各")
 # A clause said of both people (我俩都是第一次交社保): its facts are each one's.
 SHARED = re.compile(r"(?:我俩|我们俩|我们两个|我们两人|两个人|两人|俩人|夫妻|我们)[^，,。；;]{0,4}?(?:都|也都|均)")
-BARE_AGE = re.compile(r"^(\d{2})(?=[，,。；;]|$)")  # 她29，全日制本科: a bare number right after the person is an age
+BARE_AGE = re.compile(rf"^[^，,。0-9]{{0,8}}?(?:他|她|{PERSON})(?:今年)?\d{{2}}(?=[，,。；;]|$)")  # 她29: her age
 
 
 def joint_ask(asking: str) -> str | None:
@@ -229,17 +230,16 @@ def joint_ask(asking: str) -> str | None:
 
 
 def others_text(text: str) -> str:
-    """The other person's facts as if they were the speaker's: the clauses about them with the naming subject
-    taken off (她29 -> 29岁), and the clauses said of both (我俩都…) with what follows them in their sentence."""
+    """The other person's facts: the clauses about them (她29 read as 29岁), and the clauses said of both (我俩都…)
+    with what follows them in their sentence."""
     keep, other, shared = [], False, False
     for clause in CLAUSE.findall(text):
         head = clause.strip()
         if BOTH_SUBJECT.search(head) or SHARED.search(head):
             other, shared = False, True
-        elif m := (OTHER_SUBJECT.search(head) or None):
+        elif OTHER_SUBJECT.search(head):
             other, shared = True, False
-            head = head[m.end():].lstrip("是的也")
-            head = BARE_AGE.sub(r"\1岁", head)
+            head = BARE_AGE.sub(r"\g<0>岁", head)  # 她29，全日制本科: 29 is her age
         elif OTHERS_FACT.search(head):
             other, shared = True, False
         elif OWN_SUBJECT.search(head):

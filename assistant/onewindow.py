@@ -24,6 +24,20 @@ def _cues() -> dict[str, list[str]]:
     return _raw()["intent_cues"]
 
 
+DONE_STEP = re.compile(r"办完|办好|办妥|已办|已经办|搞定|弄好|拿到了|领到了")
+NEXT_STEP = re.compile(r"下一步|接下来|然后呢|还要办|还需要办|还得办|还要做什么|后续")
+CLAUSE = re.compile(r"[^，,。；;！!？?\n]+[，,。；;！!？?\n]*")
+
+
+def _beyond_done_steps(text: str) -> str:
+    """The message without the clauses that report a step already done (税务登记办完了，…代账有没有免费的):
+    a finished step is background, unless the question is what comes next."""
+    if NEXT_STEP.search(text):
+        return text
+    kept = [c for c in CLAUSE.findall(text) if not DONE_STEP.search(c)]
+    return "".join(kept) if kept else text
+
+
 def asks_onewindow(text: str, topics: list[str]) -> bool:
     """A question about opening a company, from the cue phrases of checklists.yaml: a strong cue is enough unless
     a benefit is what is asked about; a weak cue (注册, 税务) needs a question word and no benefit topic."""
@@ -32,7 +46,7 @@ def asks_onewindow(text: str, topics: list[str]) -> bool:
         return False
     if any(w in text for w in cues["definition_words"]) and not any(w in text for w in cues["procedure_words"]):
         return False  # OPC到底是什么？一个人开公司就算吗？ asks what an OPC is
-    if has_word(text, cues["strong"]):
+    if has_word(_beyond_done_steps(text), cues["strong"]):
         return True
     return not topics and has_word(text, cues["weak"]) and any(w in text for w in cues["asking"])
 
@@ -72,19 +86,31 @@ def _mark_done(step_id: str, entity, ow: dict, reply, notice: str) -> None:
     reply.parts.append(f"_{notice}_")
 
 
+def _done_and_asked(text: str) -> tuple[str | None, str | None]:
+    """The step the message says is done (营业执照拿到了) and the step it asks about (银行开户要带什么), each
+    from its own clauses."""
+    clauses = CLAUSE.findall(text)
+    said_done = "".join(c for c in clauses if DONE.search(c))
+    rest = "".join(c for c in clauses if not DONE.search(c))
+    done = detect_step(said_done) if said_done else None
+    asked = detect_step(rest) if rest else None
+    return done, asked if done else (asked or detect_step(text))
+
+
 def answer_checklist(u, state: dict, reply, titles: dict[str, str]) -> None:
     text = u.text
     book = checklist_book()
     ow = state.setdefault("onewindow", {"entity_type": None, "done": []})
     entity = detect_entity(text) or ow.get("entity_type")
     ow["entity_type"] = entity
-    step_id = detect_step(text)
+    done_step, step_id = _done_and_asked(text)
     reply.intent = "checklist"
     basis = _raw()["citation"]
     reply.cite(basis["doc"], basis["section"], basis["quote"], titles[basis["doc"]])
-    if step_id and DONE.search(text):
-        _mark_done(step_id, entity, ow, reply, book.notice)
-        return
+    if done_step:
+        _mark_done(done_step, entity, ow, reply, book.notice)
+        if not step_id:
+            return
 
     asks_materials = re.search(r"带什么|材料|要什么|去哪|在哪|怎么办", text)
     if step_id and (step_id != "registration" or asks_materials):

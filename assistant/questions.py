@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 MAX_QUESTIONS = 3
+ANOTHER = re.compile(r"(另外|还有|此外|再问|顺便|以及|第二)(?!呢)")  # a question said to be another one
 SENTENCE = re.compile(r"[^？?！!。；;]+[？?！!。；;]*")
 CONNECTOR = re.compile(r"[，,]\s*(另外|还有|此外|以及|顺便问一下|顺便问下|再问一下|再问下)")
 ASKS = re.compile(r"多少|(?<![十好这那])几(?![十乎百千])|吗|么|怎|什么|哪|呢|能否|是否|可否|有没有|能不能|可不可以|[？?]")
@@ -42,9 +43,14 @@ def asking_clause(text: str) -> str:
     return clauses[-1] if clauses else text
 
 
+def asking_sentences(text: str) -> list[str]:
+    """The sentences of a message that ask something, in order."""
+    return [s for s in _sentences(text) if asks(s)]
+
+
 def asking_sentence(text: str) -> str:
     """The last sentence of a message that asks something (the background before it only tells)."""
-    asking = [s for s in _sentences(text) if asks(s)]
+    asking = asking_sentences(text)
     return asking[-1] if asking else text
 
 
@@ -84,6 +90,8 @@ def split(text: str, topics_of: Callable[[str], list[str]]) -> list[Question]:
     distinct = {t for _, t in firsts if t}
     if len(firsts) > 1 and distinct and (len(distinct) > 1 or any(t is None for _, t in firsts)):
         return [Question(g) for g, _ in firsts][:MAX_QUESTIONS]
+    if len(firsts) > 1 and not distinct and all(ANOTHER.match(g) for g, _ in firsts[1:]):
+        return [Question(g) for g, _ in firsts][:MAX_QUESTIONS]  # 活动至少几场？另外订单额至少多少？
     if len(groups) == 1 and EACH.search(text):
         topics = topics_of(text)
         if len(topics) > 1:

@@ -123,8 +123,21 @@ def from_latin(text: str) -> str:
     return low.strip()
 
 
+def pinyin_words(text: str) -> str:
+    """A pinyin word typed among characters (生活butie) that spells a domain term exactly becomes the term;
+    any other Latin word (GPU, AI) stays as it is."""
+    terms = {**dict(_pinyin_terms()), **{en: zh for en, zh in _english() if en.isalpha() and " " not in en}}
+
+    def swap(m: re.Match) -> str:
+        return terms.get(m.group(0).lower(), m.group(0))
+
+    return re.sub(r"(?<![A-Za-z])[A-Za-z]{4,}(?![A-Za-z])", swap, text)
+
+
 def normalize(text: str) -> str:
     """The message as the understanding should read it."""
     if LATIN.search(text) and len(LATIN.findall(text)) > len(CJK.findall(text)):
         text = from_latin(text)
+    elif LATIN.search(text):
+        text = pinyin_words(text)
     return fix_homophones(text)

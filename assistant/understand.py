@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from assistant import facts
 from assistant.catalog import topic_cues, value_in
 from assistant.onewindow import asks_onewindow
-from assistant.place_roles import place_facts
-from assistant.questions import asking_clause, asking_sentence
+from assistant.place_roles import YANCHENG, find_places, place_facts
+from assistant.questions import asking_clause, asking_sentence, asking_sentences
 from tools import validity
 from tools.money import parse_amount
 from tools.values import mentions
@@ -21,6 +21,10 @@ from tools.rules import policy_book
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
 NUM = rf"(?:[0-9]+(?:[.,][0-9]+)*|[{CN_DIGITS}]+)"
 RE_MONEY = re.compile(rf"({NUM})\s*(亿|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
+MEASURE_BLOCK = re.compile(r"[\u4e00-\u9fff](?<![钱左多])")  # 块 before a noun is a measure word, not yuan
+AGE_THRESHOLD = re.compile(r"\s*(以下|以上|以内|之内|之下|上下)")  # 35岁以下 is the rule's line, not an age
+AGE_BOUND = re.compile(r"超过|未满|不满|不到|高于|低于|大于|小于")  # 满36周岁 is an age: 36
+RE_BARE_AGE = re.compile(r"今年\s*([1-6][0-9])\s*(?:周岁|岁)?\s*了?(?=[，,。；;！!？?]|$)")
 RE_BIRTH_YEAR = re.compile(r"((?:19|20)\d\d)\s*年\s*(?:出生|生(?!产|效)|的人)")
 RE_MARKET = re.compile(r"市场|同类|周边")  # a rent said to be the market's, not the one the user pays
 RE_MARKET_RENT = re.compile(rf"(?:市场|同类|周边)[^0-9，,。；;？?]{{0,8}}?(?:租金|月租|房租)[^0-9，,。；;？?]{{0,4}}?([0-9]+(?:\.[0-9]+)?)")
@@ -207,6 +211,8 @@ def _money_spans(text: str) -> list[tuple[float, int, int]]:
             continue
         start, end = m.span()
         tail = text[end:end + 2]
+        if yuan_mark == "块" and not unit and MEASURE_BLOCK.match(text[end:end + 1]):
+            continue  # 两块公共基础设施 counts things; 两块钱, 3000块 are money
         if tail[:1] in ("%", "％", "岁", "年", "平", "人", "个", "家", "场", "月") and not yuan_mark \
                 and not (unit and tail in ("个人", "企业")):  # 30万个人创业担保贷款: money, then who borrows
             continue
@@ -232,17 +238,18 @@ class _Found:
     related: list[bool | None] = field(default_factory=list)
     labels: list[str | None] = field(default_factory=list)
     kinds: list[str | None] = field(default_factory=list)
+    ordinals: list[int | None] = field(default_factory=list)  # 第N年 said in the amount's sentence
     paid: list[float] = field(default_factory=list)
 
     def keep(self, flags: list[bool]) -> None:
-        for name in ("amounts", "related", "labels", "kinds"):
+        for name in ("amounts", "related", "labels", "kinds", "ordinals"):
             setattr(self, name, [x for x, k in zip(getattr(self, name), flags) if k])
 
 
 def _field_of(t: str, start: int, end: int) -> str | None:
     """The field of one amount: its label, overruled by 核定 (the approved total) or 实际 (the actual use) in
     its clause; None for an amount already claimed or spent on something else (办活动, 发奖金)."""
-    if CLAIMED.search(_sentence_of(t, start)) or OTHER_PURPOSE.search(t[end:end + 8]):
+    if CLAIMED.search(_sentence_of(t, start)) or OTHER_PURPOSE.search(t[end:end + 8]) or _spent_elsewhere(t, start):
         return "skip"
     field_ = facts.bind_money(t, facts.Span(start, end, t[start:end]))
     clause = t[facts.clause_of(t, start)[0]:start]
@@ -251,6 +258,15 @@ def _field_of(t: str, start: int, end: int) -> str | None:
     if ACTUAL.search(clause) and field_ in (None, "input"):
         return "actual"  # 实际使用费用只有28万
     return field_
+
+
+def _spent_elsewhere(t: str, start: int) -> bool:
+    """An amount in a clause that names a place outside Yancheng (那一年在苏州租算力花了50万), in a message that
+    also speaks of Yancheng: spent elsewhere, so no input of a Yancheng benefit."""
+    c0, c1 = facts.clause_of(t, start)
+    places = find_places(t)
+    here = YANCHENG in t or any(p.local for p in places)
+    return here and any(not p.local and c0 <= p.start < c1 and not facts.negated(t, p.start) for p in places)
 
 
 def _collect(s: Slots, t: str) -> _Found:
@@ -271,6 +287,7 @@ def _collect(s: Slots, t: str) -> _Found:
             found.related += [_related_contract(t, start)] * n
             found.labels += [_year_label(t, start)] * n
             found.kinds += [kind] * n
+            found.ordinals += [_ordinal_year(t, start)] * n
     return found
 
 
@@ -305,7 +322,8 @@ def _money(s: Slots, t: str) -> None:
     found = _collect(s, t)
     s.actual_spend_only = bool(found.kinds) and all(k == "actual" for k in found.kinds)
     s.alternative_figure = bool(ALTERNATIVE.search(t)) and len(_money_spans(t)) > 1
-    by_year = len(RE_YEAR_AMOUNT.findall(t)) > 1 or len({y for y in found.labels if y}) > 1  # 第一年实际用了20w，第二年40w
+    by_year = len(RE_YEAR_AMOUNT.findall(t)) > 1 or len({y for y in found.labels if y}) > 1 \
+        or len({o for o in found.ordinals if o}) > 1  # 第一年实际用了20w，第二年40w
     for preferred in ("approved", "actual"):  # 合同300k，实际只用了220k: the actual use; 核定80万: the approved total
         if not by_year and preferred in found.kinds and any(k != preferred for k in found.kinds):
             found.keep([k == preferred for k in found.kinds])
@@ -318,6 +336,7 @@ def _money(s: Slots, t: str) -> None:
         n, amt = to_number(m.group(1)), _money_values(m.group(2))
         if n and 1 <= n <= 3 and amt and amt[0] in s.amounts:  # not a contract the actual use replaced
             s.annual[int(n)] = amt[0]
+    _by_ordinal_sentence(s, found)
     _calendar_years(t, s)
     if m := RE_NTH_YEAR.search(t):
         s.nth_year = int(to_number(m.group(1)) or 0) or None
@@ -334,10 +353,30 @@ def _money(s: Slots, t: str) -> None:
         s.amounts, s.years_framed = [sum(s.amounts)], True
 
 
+def _by_ordinal_sentence(s: Slots, found: _Found) -> None:
+    """Sentences that each name one year of the benefit (第一年实际花了50万。今年是第二年，预计要花80万，如果真花了
+    80万) give each year its figure, when every amount has a year and each year one figure."""
+    if len({o for o in found.ordinals if o}) < 2 or None in found.ordinals:
+        return
+    per_year: dict[int, set[float]] = {}
+    for a, o in zip(found.amounts, found.ordinals):
+        per_year.setdefault(o, set()).add(a)
+    one_each = all(len(v) == 1 and 1 <= k <= 3 for k, v in per_year.items())
+    if one_each and all(s.annual.get(k, a) == a for k, (a,) in ((k, tuple(v)) for k, v in per_year.items())):
+        s.annual = {k: next(iter(v)) for k, v in sorted(per_year.items())}
+        s.amounts = [s.annual[k] for k in sorted(s.annual)]
+
+
 def _sentence_of(t: str, pos: int) -> str:
     stop = max(t.rfind(c, 0, pos) for c in "；;。")
     end = min([i for i in (t.find(c, pos) for c in "；;。") if i >= 0] or [len(t)])
     return t[stop + 1:end]
+
+
+def _ordinal_year(t: str, start: int) -> int | None:
+    """The year of the benefit an amount's sentence is about (第一年…50万。今年是第二年，…80万), if it names one."""
+    found = list(RE_NTH_YEAR.finditer(_sentence_of(t, start)))
+    return int(to_number(found[-1].group(1)) or 0) or None if len(found) == 1 else None
 
 
 def _year_label(t: str, start: int) -> str | None:
@@ -417,9 +456,19 @@ def _age_from_birth_year(year: int) -> int | None:
     return oldest if all(oldest <= lim for lim in limits) else oldest - 1  # the reading nearer the limit
 
 
+def _stated_age(t: str) -> re.Match | None:
+    """The speaker's age: not a threshold (不是35岁以下了, 超过35岁, 未满35岁 say no age), and a bare number after
+    今年 (今年37) when no 岁 is written."""
+    for m in RE_AGE.finditer(t):
+        if AGE_THRESHOLD.match(t[m.end():]) or AGE_BOUND.search(t[max(0, m.start() - 3):m.start()]):
+            continue
+        return m
+    return RE_BARE_AGE.search(t)
+
+
 def _person(s: Slots, t: str) -> None:
     """Age, degree, full-time, first social insurance in Yancheng, role and places: negation-aware."""
-    if m := RE_AGE.search(t):
+    if m := _stated_age(t):
         s.age = int(to_number(m.group(1)) or 0) or None
     elif m := RE_BIRTH_YEAR.search(t):
         s.age = _age_from_birth_year(int(m.group(1)))
@@ -533,7 +582,7 @@ def _project(s: Slots, t: str) -> None:
         s.via_platform = True
     s.landed_in_yancheng = False if re.search(r"(没有?|不|未)(在盐城?)?落地", t) else (True if "落地" in t else None)
     s.filed_and_approved = facts.polar(t, r"报备")
-    s.in_yancheng = True if re.search(r"在盐(城)?(举|主)?办", t) else s.in_yancheng  # False: held elsewhere
+    s.in_yancheng = True if re.search(r"在盐(城)?(举|主|承|合)?办", t) else s.in_yancheng  # False: held elsewhere
     _community(s, t)
 
 
@@ -618,9 +667,17 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
     return "policy_qa"
 
 
+def _me_then_them(text: str) -> str | None:
+    """我能拿多少？他能拿吗？ asks the same for the speaker and for someone else: each one's figure."""
+    asks = asking_sentences(text)
+    if len(asks) >= 2 and OTHER_PERSON.search(asks[-1]) and "我" in asks[-2] and not OTHER_PERSON.search(asks[-2]):
+        return "each"
+    return None
+
+
 def understand(text: str) -> Understanding:
     text = (text or "").strip()
-    joint = facts.joint_ask(asking_sentence(text))
+    joint = facts.joint_ask(asking_sentence(text)) or _me_then_them(text)
     about_other = bool(OTHER_PERSON.search(asking_sentence(text))) and not joint
     slots = extract_slots(text if about_other else facts.own_text(text))  # others' figures are not the founder's
     topics = detect_topics(text)

@@ -393,3 +393,47 @@ def test_joint_questions_and_the_other_persons_facts():
     assert "硕士" not in others_text(text) and "本科" not in own_text(text)
     both = "我和合伙人都是全日制硕士，我28岁，他37岁，我们俩一共多少？"
     assert "全日制硕士" in own_text(both) and "全日制硕士" in others_text(both)  # said of both
+
+
+def test_an_amount_spent_in_another_city_is_no_input_here():
+    s = extract_slots("我以前在杭州干过一年，那年在杭州租GPU花了40万。今年公司迁到亭湖区，这是在盐城的头一年，花了30万。")
+    assert s.amounts == [300000]
+
+
+def test_kuai_before_a_noun_counts_things_not_yuan():
+    from assistant.understand import _money_values
+
+    assert _money_values("投了两块公共基础设施：平台六百万，基地五百万") == [6000000, 5000000]
+    assert _money_values("月租3000块，花了两块钱") == [3000, 2]
+
+
+def test_each_year_named_in_its_own_sentence_keeps_its_figure():
+    s = extract_slots("第一年实际用了40万，补了40万。今年是第二年，估计要花70万，要是真花了70万，今年补多少？")
+    assert s.annual == {1: 400000, 2: 700000}
+
+
+def test_an_age_threshold_is_no_age():
+    assert extract_slots("我已经不是35岁以下了，今年37，全日制硕士").age == 37
+    assert extract_slots("超过35岁了还能拿吗").age is None
+    assert extract_slots("我刚好满35周岁").age == 35
+
+
+def test_a_pinyin_word_among_characters_is_read_as_the_term():
+    from assistant.typos import normalize
+
+    assert normalize("生活butie还能拿吗") == "生活补贴还能拿吗"
+    assert "GPU" in normalize("我们租GPU做训练，算力券怎么申请")
+
+
+def test_every_kind_of_fact_asked_is_checked():
+    from assistant.asked_facts import unstated
+
+    quote = "第3年按照不高于市场上同类房产租金的70%缴纳租金。"
+    assert unstated("医保最低缴费基数多少？按什么比例缴？", [quote]).name == "base"
+
+
+def test_a_done_step_is_background_and_the_asked_step_is_answered():
+    from assistant.onewindow import _done_and_asked, asks_onewindow
+
+    assert _done_and_asked("营业执照拿到了，银行开户要带什么") == ("registration", "bank")
+    assert not asks_onewindow("公司把税务登记办完了，入驻社区以后代账有免费的吗？", [])
