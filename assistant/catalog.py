@@ -116,6 +116,13 @@ def topic_benefit(topic: str) -> str | None:
     return topic if any(b["id"] == topic for b in raw.get("benefits") or []) else None
 
 
+def gating_check(topic: str) -> str | None:
+    """The check a benefit waits on (社区认定 before 首次认定的支持): the check topic whose `benefit` it is."""
+    raw = _raw()
+    proc = raw.get("recognition_process") or {}
+    return COMMUNITY_CHECK if proc.get("benefit") == topic and proc.get("tool") else None
+
+
 def clear_caches() -> None:
     """Forget what was read from policies.yaml (a test that swaps the file calls this)."""
     for f in (_raw, topic_fields, topic_cues, topic_tools, value_vocab):

@@ -205,3 +205,9 @@ def person_heading(own: bool) -> str:
 
 def other_person_ask(question: str) -> str:
     return f"另一位：{question}"
+
+
+def gated(b: Benefit) -> str:
+    """A benefit asked about after its check said no: the rule, and that it applies only once the check is met."""
+    return (f"按您前面提供的数据，社区**还不满足认定的基本条件**，{b.title}（{b.section}）要在认定之后才能申请。"
+            f"原文：{b.quote}。")

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
-from assistant.catalog import topic_benefit, topic_tools
+from assistant.catalog import topic_benefit, topic_cues, topic_tools
 from assistant.understand import Slots, Understanding
 from tools.money import yuan
 from tools.registry import get_tool
@@ -47,7 +47,15 @@ class Ctx:
 
     @property
     def amount(self) -> float | None:
-        return self.s.amounts[0] if self.s.amounts else None
+        """The one amount a single-amount tool takes: of several, the only one said in a sentence that names
+        this topic (实际使用费用9.6万。…申请10万的创业担保贷款 -> 10万 for the loan); else the first."""
+        amounts = self.s.amounts
+        if len(set(amounts)) > 1:
+            cues = next((tc.cues for tc in topic_cues() if tc.topic == self.topic), [])
+            named = {a for a in amounts if any(c in self.s.amount_sentences.get(a, "") for c in cues)}
+            if len(named) == 1:
+                return named.pop()
+        return amounts[0] if amounts else None
 
     def known(self, key: str) -> Any:
         """This turn's fact, else the remembered profile's (not when the question is about someone else)."""
@@ -321,4 +329,23 @@ def plan(topic: str, u: Understanding, profile: dict, state: dict) -> Plan:
     tool = topic_tools().get(topic)
     if not tool:
         return Plan(topic=topic)
-    return PLANNERS.get(tool, plan_generic)(Ctx(topic, u, profile, state), tool)
+    return PLANNERS.get(tool, plan_generic)(Ctx(topic, _amounts_of_topic(u, topic), profile, state), tool)
+
+
+def _amounts_of_topic(u: Understanding, topic: str) -> Understanding:
+    """A question for two benefits at once (采购合同20万、200万…；挂牌服务费9万…各多少): each keeps the amounts said
+    nearest its own name, or where no benefit is named (the 9万 of 挂牌 is no purchase contract)."""
+    s = u.slots
+    if not u.one_of_several or len(u.topics) < 2 or len(s.amounts) < 2 or s.annual:
+        return u
+    cues = {tc.topic: tc.cues for tc in topic_cues() if tc.topic in u.topics}
+
+    def belongs(a: float) -> bool:  # the topic named nearest the amount in its sentence, if any is named
+        where, at = s.amount_sentences.get(a, ""), s.amount_offsets.get(a, 0)
+        near = [(abs(m.start() - at), t) for t, cs in cues.items() for c in cs for m in re.finditer(re.escape(c), where)]
+        return not near or min(near)[1] == topic
+
+    kept = [a for a in s.amounts if belongs(a)]
+    if not kept or kept == s.amounts:
+        return u
+    return u.model_copy(update={"slots": s.model_copy(update={"amounts": kept})})

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from assistant import asked_facts, compose, policy_answer
 from assistant.carry import carry, is_bare_follow_up
-from assistant.catalog import (dialogue, filled, per_person_topics, rule_entry, topic_by_fields, topic_cues,
-                               topic_fields, topic_tools, with_context_topics)
+from assistant.catalog import (dialogue, filled, gating_check, per_person_topics, rule_entry, topic_by_fields,
+                               topic_cues, topic_fields, topic_tools, with_context_topics)
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
@@ -49,6 +49,11 @@ def fact_values(slots) -> dict:
     if slots.office_area_sqm is not None:
         values["area_sqm"] = None
     return values
+
+
+def all_topics(text: str) -> list[str]:
+    """The topics a text names: by cue phrases, and by words that name one only together."""
+    return with_context_topics(text, detect_topics(text))
 
 
 def _with_context(u: Understanding) -> Understanding:
@@ -125,7 +130,7 @@ class RulesEngine:
     def respond(self, message: str, state: dict | None) -> tuple[Reply, dict, Understanding]:
         """Answer each question of the message (at most three) in turn; one question is answered as is."""
         state = copy.deepcopy(state or {})
-        qs = split_questions(normalize((message or "").strip()), detect_topics)
+        qs = split_questions(normalize((message or "").strip()), all_topics)
         if len(qs) == 1:
             return self._respond_one(qs[0].text, state, qs[0].topic)
         replies, first_u = [], None
@@ -133,7 +138,7 @@ class RulesEngine:
             reply, state, u = self._respond_one(q.text, state, q.topic)
             replies.append(reply)
             first_u = first_u or u
-        return merge_replies(replies, [q.text for q in qs]), state, first_u
+        return merge_replies(replies, [q.asked for q in qs]), state, first_u
 
     def _respond_one(self, message: str, state: dict, forced_topic: str | None = None
                      ) -> tuple[Reply, dict, Understanding]:
@@ -151,6 +156,7 @@ class RulesEngine:
         u = _with_context(understand(message))
         if forced_topic:
             u.topic, u.topics = forced_topic, [forced_topic] + [t for t in u.topics if t != forced_topic]
+            u.one_of_several = True
         if state.get("last_intent") == "checklist" and u.intent not in ("out_of_scope", "match") and not u.topic \
                 and (detect_entity(u.text) or detect_step(u.text)):
             u.intent = "checklist"  # 个体工商户 answers the counter's question
@@ -252,8 +258,13 @@ class RulesEngine:
 
     # --- handlers --------------------------------------------------------------------------------------
     def _topic(self, topic: str, u: Understanding, profile: dict, state: dict, reply: Reply) -> None:
-        p = plan(topic, u, profile, state)
         benefit = benefit_of(topic)
+        if (gate := gating_check(topic)) and state.get("checks", {}).get(gate) is False and benefit is not None:
+            reply.parts.append(compose.gated(benefit))  # 这样能认定吗？(no) 能拿首次认定的100万吗？: not yet
+            reply.cite(benefit.doc, benefit.section, benefit.quote, self.titles[benefit.doc])
+            reply.intent = "eligibility"
+            return
+        p = plan(topic, u, profile, state)
         if topic == "compute_voucher" and p.tool:
             state["annual"] = {str(i + 1): v for i, v in enumerate(p.arguments["annual_spend"])}
         result = None
@@ -268,6 +279,8 @@ class RulesEngine:
         if result is not None:
             reply.tool_calls.append(ToolCall(name=p.tool, arguments=effective_arguments(p.tool, p.arguments),
                                              result=result))
+            if result["tool"] == "check_community_recognition":
+                state.setdefault("checks", {})[topic] = result["eligible"]  # a later 首次认定 question waits on it
             if reply.intent == "policy_qa":
                 reply.intent = "calculate"
             if result["tool"] in ("check_scope", "check_community_recognition") or result.get("eligible") is False:

@@ -23,6 +23,11 @@ EACH = re.compile(r"分别(?!\s*[0-9零〇一二两三四五六七八九十百�
 class Question:
     text: str
     topic: str | None = None  # set when one sentence asks about several topics (A和B分别多少)
+    label: str | None = None  # the question as the asker wrote it, when `text` also carries earlier statements
+
+    @property
+    def asked(self) -> str:
+        return self.label or self.text
 
 
 def _sentences(text: str) -> list[str]:
@@ -82,6 +87,24 @@ def _merge_follow_ups(firsts: list[tuple[str, str | None]]) -> list[tuple[str, s
     return out
 
 
+def _with_background(groups: list[str], topics_of: Callable[[str], list[str]]) -> list[Question]:
+    """Each question with the statements said before it in the message (我24岁，技师班…实际使用费用9.6万。…是这样吗？
+    生活补贴和算力券各多少？ -> the second question keeps the age and the spend); a question that asks about
+    several topics at once (A和B各多少) becomes one question per topic."""
+    out: list[Question] = []
+    told = ""
+    for g in groups:
+        text = told + g if told and g not in told else g
+        topics = topics_of(g)
+        label = g if text != g else None
+        if EACH.search(g) and len(topics) > 1:
+            out += [Question(text, t, label) for t in topics]
+        else:
+            out.append(Question(text, label=label))
+        told += "".join(s for s in _sentences(g) if not asks(s))
+    return out
+
+
 def split(text: str, topics_of: Callable[[str], list[str]]) -> list[Question]:
     """The questions of a message; a single Question(text) when it asks one thing. Questions about different
     topics, or a question about a topic next to a question about the documents' text, are answered apart."""
@@ -89,7 +112,7 @@ def split(text: str, topics_of: Callable[[str], list[str]]) -> list[Question]:
     firsts = _merge_follow_ups([(g, (topics_of(g) or [None])[0]) for g in groups])
     distinct = {t for _, t in firsts if t}
     if len(firsts) > 1 and distinct and (len(distinct) > 1 or any(t is None for _, t in firsts)):
-        return [Question(g) for g, _ in firsts][:MAX_QUESTIONS]
+        return _with_background([g for g, _ in firsts], topics_of)[:MAX_QUESTIONS]
     if len(firsts) > 1 and not distinct and all(ANOTHER.match(g) for g, _ in firsts[1:]):
         return [Question(g) for g, _ in firsts][:MAX_QUESTIONS]  # 活动至少几场？另外订单额至少多少？
     if len(groups) == 1 and EACH.search(text):

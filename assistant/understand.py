@@ -121,6 +121,8 @@ CORRECTION = re.compile(r"^(不对|不是|错了|更正|纠正|其实我|说错�
 
 class Slots(BaseModel):
     amounts: list[float] = Field(default_factory=list)
+    amount_sentences: dict[float, str] = Field(default_factory=dict)  # the sentence each amount was said in
+    amount_offsets: dict[float, int] = Field(default_factory=dict)  # where in that sentence
     annual: dict[int, float] = Field(default_factory=dict)
     nth_year: int | None = None
     this_year: int | None = None  # which program year 今年 is, when amounts were labelled 去年/今年/明年
@@ -184,6 +186,7 @@ class Understanding(BaseModel):
     about_other: bool = False  # the question is about someone else (我合伙人…他买房能拿吗): not the user's profile
     joint: str | None = None  # two people asked about together: 'total' (我俩一共) or 'each' (各自)
     other_slots: Slots | None = None  # the other person's facts, for a joint question
+    one_of_several: bool = False  # asked together with other topics (A和B各多少): its amounts are the ones said of it
 
 
 def to_number(token: str) -> float | None:
@@ -239,10 +242,12 @@ class _Found:
     labels: list[str | None] = field(default_factory=list)
     kinds: list[str | None] = field(default_factory=list)
     ordinals: list[int | None] = field(default_factory=list)  # 第N年 said in the amount's sentence
+    sentences: list[int] = field(default_factory=list)  # where the amount's sentence starts
+    starts: list[int] = field(default_factory=list)  # where the amount starts
     paid: list[float] = field(default_factory=list)
 
     def keep(self, flags: list[bool]) -> None:
-        for name in ("amounts", "related", "labels", "kinds", "ordinals"):
+        for name in ("amounts", "related", "labels", "kinds", "ordinals", "sentences", "starts"):
             setattr(self, name, [x for x, k in zip(getattr(self, name), flags) if k])
 
 
@@ -288,6 +293,8 @@ def _collect(s: Slots, t: str) -> _Found:
             found.labels += [_year_label(t, start)] * n
             found.kinds += [kind] * n
             found.ordinals += [_ordinal_year(t, start)] * n
+            found.sentences += [max(t.rfind(c, 0, start) for c in "；;。？?！!")] * n
+            found.starts += [start] * n
     return found
 
 
@@ -326,9 +333,15 @@ def _money(s: Slots, t: str) -> None:
         or len({o for o in found.ordinals if o}) > 1  # 第一年实际用了20w，第二年40w
     for preferred in ("approved", "actual"):  # 合同300k，实际只用了220k: the actual use; 核定80万: the approved total
         if not by_year and preferred in found.kinds and any(k != preferred for k in found.kinds):
-            found.keep([k == preferred for k in found.kinds])
+            # only within the preferred figure's sentence: 实际使用费用9.6万。…申请10万的贷款 keeps the loan
+            where = {st for k, st in zip(found.kinds, found.sentences) if k == preferred}
+            found.keep([k == preferred or st not in where for k, st in zip(found.kinds, found.sentences)])
     _set_apart_related(s, t, found)
     s.amounts = found.amounts
+    for a, at in zip(found.amounts, found.starts):
+        if a not in s.amount_sentences:
+            sentence = _sentence_of(t, at)
+            s.amount_sentences[a], s.amount_offsets[a] = sentence, at - t.rfind(sentence, 0, at + 1)
     _by_calendar_year(s, t, found.labels)
     paid = found.paid
     s.amounts = s.amounts or paid  # a payment is the input only when nothing else is stated
@@ -638,7 +651,15 @@ def detect_topics(text: str) -> list[str]:
         found = [tc for tc in found if not tc.founder_only]
     asked = asking_sentence(text)  # a benefit named in the question outranks a word of the background before it
     named = [tc for tc in found if any(w in asked for w in tc.cues)]
-    return [tc.topic for tc in named + [tc for tc in found if tc not in named]]
+    rest = [tc for tc in found if tc not in named and not _only_claimed(text, tc.cues)]
+    return [tc.topic for tc in named + rest]
+
+
+def _only_claimed(text: str, cues: list[str]) -> bool:
+    """A benefit named only in sentences saying it was already received (去年首次认定时已经拿过支持了): background,
+    not a question about it."""
+    spots = [m.start() for w in cues for m in re.finditer(re.escape(w), text)]
+    return bool(spots) and all(CLAIMED.search(_sentence_of(text, i)) for i in spots)
 
 
 def classify(text: str, slots: Slots, topics: list[str]) -> str:

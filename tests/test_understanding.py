@@ -74,7 +74,8 @@ def test_another_places_policy_is_refused_but_an_origin_is_not():
 def test_questions_are_split_and_statements_travel_with_them():
     topics = lambda t: understand(t).topics  # noqa: E731
     qs = split("我是全日制硕士。算力券第一年50万能补多少？另外每个月生活补贴多少？", topics)
-    assert [q.text for q in qs] == ["我是全日制硕士。算力券第一年50万能补多少？", "另外每个月生活补贴多少？"]
+    assert [q.asked for q in qs] == ["我是全日制硕士。算力券第一年50万能补多少？", "另外每个月生活补贴多少？"]
+    assert qs[1].text == "我是全日制硕士。另外每个月生活补贴多少？"  # what was told before is known to every later question
     assert [q.topic for q in split("社区首次认定和年度评估优秀分别给多少？", topics)] == \
         ["community_rating", "community_first_recognition"]
     assert len(split("算力券第一年30万能补多少？那第二年呢？", topics)) == 1
