@@ -116,6 +116,13 @@ def topic_benefit(topic: str) -> str | None:
     return topic if any(b["id"] == topic for b in raw.get("benefits") or []) else None
 
 
+def items_field(topic: str) -> str | None:
+    """The tool field that lists a topic's items of one year (policies.yaml `items_field`: 每笔合同), which a user
+    may tell one by one over several turns."""
+    return next((e.get("items_field") for group in ("benefits", "rules") for e in _raw().get(group) or []
+                 if e["id"] == topic), None)
+
+
 def gating_check(topic: str) -> str | None:
     """The check a benefit waits on (社区认定 before 首次认定的支持): the check topic whose `benefit` it is."""
     raw = _raw()

@@ -10,9 +10,9 @@ import jieba.posseg as pseg
 from pydantic import ValidationError
 
 from assistant import asked_facts, compose, policy_answer
-from assistant.carry import carry, is_bare_follow_up
-from assistant.catalog import (dialogue, filled, gating_check, per_person_topics, rule_entry, topic_by_fields,
-                               topic_cues, topic_fields, topic_tools, with_context_topics)
+from assistant.carry import ITEMS_TOTAL, carry, is_bare_follow_up, items_total, remember_items
+from assistant.catalog import (dialogue, filled, gating_check, items_field, per_person_topics, rule_entry,
+                               topic_by_fields, topic_cues, topic_fields, topic_tools, with_context_topics)
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
@@ -170,7 +170,10 @@ class RulesEngine:
         topic = self._resolve_topic(u, state)
         last = state.get("last_call") or {}
         person_changed = last.get("about_other") and not u.about_other and SELF.search(u.text)
-        if topic and not u.topic and last.get("topic") == topic and not person_changed:
+        totalled = items_total(state.get("items"), topic, u.slots, u.text)  # 两笔加起来: the items told so far
+        if totalled is not u.slots:
+            u.slots = totalled
+        elif topic and not u.topic and last.get("topic") == topic and not person_changed:
             fields = set(get_tool(topic_tools()[topic]).input_model.model_fields) if topic in topic_tools() else set()
             u.slots = carry(last.get("slots"), u.slots, u.text, fields)  # a what-if or follow-up of the last call
         if topic == "community_check" and not u.slots.counts and not u.slots.office_area_sqm and not u.slots.orders_yuan:
@@ -234,6 +237,10 @@ class RulesEngine:
         if t.topic in topic_tools() and reply.tool_calls:
             state["last_call"] = {"topic": t.topic, "slots": t.u.slots.model_dump(mode="json", exclude_defaults=True),
                                   "about_other": t.u.about_other}
+            field = items_field(t.topic)
+            call = next((c for c in reply.tool_calls if c.name == topic_tools()[t.topic]), None)
+            if field and call and not ITEMS_TOTAL.search(t.u.text):
+                state["items"] = remember_items(state.get("items"), t.topic, call.arguments.get(field, []), t.u.text)
         state["last_intent"] = reply.intent
 
     def _resolve_topic(self, u: Understanding, state: dict) -> str | None:
@@ -249,8 +256,9 @@ class RulesEngine:
         last = state.get("last_topic")
         if last:
             wanted = topic_fields().get(last, ())
+            told = (state.get("items") or {}).get("topic") == last and ITEMS_TOTAL.search(u.text)  # 两份加起来
             if any(filled(values.get(k)) for k in wanted) or u.hypothetical or u.correction \
-                    or is_bare_follow_up(u.text):
+                    or is_bare_follow_up(u.text) or told:
                 return last
         if u.profile_statement:
             return None
