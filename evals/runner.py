@@ -47,11 +47,19 @@ class EvalCase(BaseModel):
         return self.turns or [Turn(q=self.q or "", expect=self.expect)]
 
 
+class _TextDates(yaml.SafeLoader):
+    """YAML without timestamps: a phrase a case expects (2028-12-31) stays the text it was written as."""
+
+
+_TextDates.yaml_implicit_resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+                                      for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def load_cases(split: str = "dev") -> list[EvalCase]:
     """The cases of one split (every YAML file in evals/cases/<split>/)."""
     cases: list[EvalCase] = []
     for path in sorted((CASES_DIR / split).glob("*.yaml")):
-        for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for raw in yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates) or []:  # noqa: S506 (safe loader)
             cases.append(EvalCase(**raw))
     ids = [c.id for c in cases]
     dup = {i for i in ids if ids.count(i) > 1}

@@ -107,3 +107,14 @@ def test_no_expectation_is_a_string_only_the_engine_writes():
 
 def _is_amount(phrase: str) -> bool:
     return bool(money_values(phrase)) or phrase.replace(",", "").replace("%", "").isdigit()
+
+
+def test_a_date_written_in_a_case_stays_text(tmp_path, monkeypatch):
+    """YAML reads 2028-12-31 as a date; a case means the phrase (the report would fail to serialise it)."""
+    from evals import runner
+
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "c.yaml").write_text("- {id: d1, category: policy, q: 有效期到哪天, expect: {contains_any: [2028-12-31]}}\n",
+                                           encoding="utf-8")
+    monkeypatch.setattr(runner, "CASES_DIR", tmp_path)
+    assert runner.load_cases("x")[0].expect["contains_any"] == ["2028-12-31"]
