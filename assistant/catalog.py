@@ -155,6 +155,19 @@ def value_vocab() -> dict[str, dict[str, list[str]]]:
     return out
 
 
+def values_in(text: str, field: str) -> list[tuple[int, str]]:
+    """Every canonical value of a field named in the text, with where (negated ones left out), in order."""
+    from assistant.facts import negated
+
+    found: dict[int, tuple[int, str]] = {}
+    for canonical, words in value_vocab().get(field, {}).items():
+        for w in words:
+            for m in re.finditer(re.escape(w), text):
+                if not negated(text, m.start()) and len(w) > found.get(m.start(), (0, ""))[0]:
+                    found[m.start()] = (len(w), canonical)
+    return [(at, v) for at, (_, v) in sorted(found.items())]
+
+
 def value_in(text: str, field: str) -> str | None:
     """The canonical value of a field named in the text: the first one named (the user's own; a later one is a
     what-if: 评估良好，奖励多少？优秀呢？), the longest naming word at the same place."""

@@ -190,13 +190,14 @@ def per_person_amounts(results: list[dict], monthly: bool) -> tuple[list[float],
             for r in results], monthly
 
 
-def joint_total(total: dict, results: list[dict]) -> str:
-    """The sum first (the headline, from the sum tool), then whose figure is whose."""
+def joint_total(total: dict, results: list[dict], lead: bool = True) -> str:
+    """The sum (the headline when it leads, from the sum tool), then whose figure is whose."""
     steps = total["breakdown"][:-1]
     parts = [f"{who}{yuan(st['amount'])}" + ("（不符合条件）" if r["eligible"] is False else "")
              for who, st, r in zip(("您本人", "另一位"), steps, results)]
     unit = "每月" if steps and steps[0]["label"].endswith("每月") else ""
-    return f"两人{unit}合计：**{yuan(total['amount'])}**（{' + '.join(parts)}）。"
+    figure = f"**{yuan(total['amount'])}**" if lead else yuan(total["amount"])
+    return f"两人{unit}合计：{figure}（{' + '.join(parts)}）。"
 
 
 def person_heading(own: bool) -> str:
@@ -211,3 +212,9 @@ def gated(b: Benefit) -> str:
     """A benefit asked about after its check said no: the rule, and that it applies only once the check is met."""
     return (f"按您前面提供的数据，社区**还不满足认定的基本条件**，{b.title}（{b.section}）要在认定之后才能申请。"
             f"原文：{b.quote}。")
+
+
+def yearly_total(total: dict, labels: list[str]) -> str:
+    """Several years' awards and their sum (from the sum tool); the sum is the headline."""
+    parts = [f"{label}{yuan(st['amount'])}" for label, st in zip(labels, total["breakdown"][:-1])]
+    return f"{len(parts)}次合计：**{yuan(total['amount'])}**（{' + '.join(parts)}）。"

@@ -41,6 +41,8 @@ LEADING_FILLER = re.compile(r"^.*?(?:有没有|有无|没有|能不能|可不可
 
 SELF = re.compile(r"我自己|我本人|那我|我呢|我的呢")  # back to the speaker after a turn about someone else
 PER_MONTH = re.compile(r"每月|每个月|一个月|月均")  # a joint total asked per month, not over the whole period
+TOTAL_ASKED = re.compile(r"一共|总共|合计|加起来|加在一起|两次|两年|几次")
+WHOLE_PERIOD = re.compile(r"[0-9一二两三四五六七八九十]+年[^，,。？?]{0,4}(下来|一共|总共|合计|加起来)|全部|整个")
 BOLD_AMOUNT = re.compile(r"\*\*([^*\n]*?\d[^*\n]*?元[^*\n]*?)\*\*")  # a headline amount in Markdown bold
 
 def fact_values(slots) -> dict:
@@ -221,6 +223,8 @@ class RulesEngine:
             self._rule_topic(t.topic, reply)
         elif route.name == "topic" and t.u.joint and t.topic in per_person_topics():
             self._per_person(t, state, reply)
+        elif route.name == "topic" and len(t.u.slots.yearly_ratings) > 1 and TOTAL_ASKED.search(t.u.text):
+            self._per_year(t, state, reply)
         elif route.name == "topic":
             self._topic(t.topic, t.u, t.profile, state, reply)
         else:
@@ -337,12 +341,16 @@ class RulesEngine:
         # a total needs each person settled: a figure, or a definite "does not qualify" (which adds nothing)
         both = all(r is not None and (r["eligible"] is False or (r["eligible"] is True and r["amount"] is not None))
                    for r in results)
-        total = None
+        sums = []
         if t.u.joint == "total" and both:
-            amounts, monthly = compose.per_person_amounts(results, bool(PER_MONTH.search(t.u.text)))
-            args = {"item": benefit_of(t.topic).id, "amounts": amounts, "per_month": monthly}
-            total = run_tool("sum_per_person", args)
-            reply.parts.append(compose.joint_total(total, results))
+            asks = [False, True] if PER_MONTH.search(t.u.text) and WHOLE_PERIOD.search(t.u.text) else \
+                [bool(PER_MONTH.search(t.u.text))]  # 每月一共？三年下来一共？ both: the whole period leads
+            for per_month in asks:
+                amounts, monthly = compose.per_person_amounts(results, per_month)
+                args = {"item": benefit_of(t.topic).id, "amounts": amounts, "per_month": monthly}
+                sums.append(ToolCall(name="sum_amounts", arguments=args, result=run_tool("sum_amounts", args)))
+            reply.parts += [compose.joint_total(c.result, results, lead=i == 0) for i, c in enumerate(sums)]
+        total = sums[0].result if sums else None
         for r, mine in ((own, True), (other, False)):
             # a total was asked and cannot be given: no single person's figure may stand as the headline
             parts = r.parts if total is not None or t.u.joint != "total" else [p.replace("**", "") for p in r.parts]
@@ -350,10 +358,33 @@ class RulesEngine:
             for c in r.citations:
                 reply.cite(c.doc, c.section, c.quote, c.doc_title)
             reply.tool_calls.extend(r.tool_calls)
-        if total is not None:
-            reply.tool_calls.append(ToolCall(name="sum_per_person", arguments=args, result=total))
+        reply.tool_calls.extend(sums)
         reply.intent = own.intent
         reply.follow_up += own.follow_up + [compose.other_person_ask(q) for q in other.follow_up]
+
+    def _per_year(self, t: Turn, state: dict, reply: Reply) -> None:
+        """Several years' awards asked as one total (2027年良好，2028年优秀，一共多少): each year's award from the tool,
+        then their sum from the sum tool, which leads."""
+        parts: list[Reply] = []
+        for rating in t.u.slots.yearly_ratings:
+            one = Reply(reply.intent)
+            slots = t.u.slots.model_copy(update={"rating": rating, "yearly_ratings": []})
+            self._topic(t.topic, t.u.model_copy(update={"slots": slots}), t.profile, state, one)
+            parts.append(one)
+        results = [r.tool_calls[0].result if r.tool_calls else None for r in parts]
+        for r in parts:
+            for c in r.citations:
+                reply.cite(c.doc, c.section, c.quote, c.doc_title)
+            reply.tool_calls.extend(r.tool_calls)
+        if any(r is None or r["amount"] is None for r in results):
+            reply.parts += [p.replace("**", "") for r in parts for p in r.parts]  # no single year's figure leads
+        else:
+            args = {"item": benefit_of(t.topic).id, "amounts": [r["amount"] for r in results]}
+            total = run_tool("sum_amounts", args)
+            reply.parts.append(compose.yearly_total(total, t.u.slots.yearly_ratings))
+            reply.parts += [p.replace("**", "") for r in parts for p in r.parts[:2]]
+            reply.tool_calls.append(ToolCall(name="sum_amounts", arguments=args, result=total))
+        reply.intent = parts[0].intent if parts else reply.intent
 
     def _scope_note(self, district: str | None, reply: Reply) -> None:
         """Where the company is decides the scope: outside the 大市区, say so with the closing paragraph."""

@@ -34,6 +34,7 @@ DURATION_AFTER = re.compile(r"^\s*(年|个月|月|天|周|期|次|份|笔|单|�
 MONEY_LABELS = {
     "ignored": ["月薪", "工资", "年薪", "收入", "营收", "营业额", "预算", "总预算", "估值", "注册资本", "认缴", "总价", "房价",
                 "计划投资", "计划投入", "拟投资", "拟投入", "预计投资", "预计投入", "打算投", "计划花", "准备投",
+                "原计划投", "原计划",  # 原计划投900万，最后实际投了600万: the plan was replaced
                 "定价", "售价", "单价", "报价", "标价", "卖价", "奖金", "发奖金", "办活动", "奖金池", "赞助"],
     # What was actually spent, and what an authority approved: where a message gives them beside a contract or a
     # spend, they are the figure the article counts (实际使用费用, 核定总投入).

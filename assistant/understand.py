@@ -9,7 +9,7 @@ import cn2an
 from pydantic import BaseModel, Field
 
 from assistant import facts
-from assistant.catalog import topic_cues, value_in
+from assistant.catalog import topic_cues, value_in, values_in
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import YANCHENG, find_places, place_facts
 from assistant.questions import asking_clause, asking_sentence, asking_sentences
@@ -22,6 +22,9 @@ CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
 NUM = rf"(?:[0-9]+(?:[.,][0-9]+)*|[{CN_DIGITS}]+)"
 RE_MONEY = re.compile(rf"({NUM})\s*(亿|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
 MEASURE_BLOCK = re.compile(r"[\u4e00-\u9fff](?<![钱左多])")  # 块 before a noun is a measure word, not yuan
+COMMUNITY_SPEAKER = re.compile(r"社区的?运营方|社区运营主体|我们是[^，,。]{0,10}社区的?(运营|建设)")
+HELD = re.compile(r"(举|主|承|合)?办(了|过|的)?")
+PARTS_AFTER = re.compile(r"^\s*(?:元|块)?\s*[，,]?\s*其中")  # a total whose parts follow
 AGE_THRESHOLD = re.compile(r"\s*(以下|以上|以内|之内|之下|上下)")  # 35岁以下 is the rule's line, not an age
 AGE_BOUND = re.compile(r"超过|未满|不满|不到|高于|低于|大于|小于")  # 满36周岁 is an age: 36
 RE_BARE_AGE = re.compile(r"今年\s*([1-6][0-9])\s*(?:周岁|岁)?\s*了?(?=[，,。；;！!？?]|$)")
@@ -37,7 +40,7 @@ RE_PER_AREA = re.compile(r"(?<![零〇一二两三四五六七八九十百千万
 BELOW = re.compile(r"(不到|不足|少于|低于|未达到|没到|没有到|不满)\s*$")
 RE_PERCENT = re.compile(rf"({NUM})\s*(?:%|％)")
 RE_LPR = re.compile(r"(?:LPR|lpr)[^0-9，,。]{0,6}([0-9]+(?:\.[0-9]+)?)(?![0-9.]*\s*(?:万|元|%|％))")
-RE_YEAR_AMOUNT = re.compile(rf"第\s*({NUM})\s*年[^0-9{CN_DIGITS}，。,；;]{{0,12}}?({NUM}\s*(?:亿|万|千|w|W|k|K)?\s*(?:元|块)?)")
+RE_YEAR_AMOUNT = re.compile(rf"第\s*({NUM})\s*年[^0-9{CN_DIGITS}，。,；;]{{0,20}}?({NUM}\s*(?:亿|万|千|w|W|k|K)?\s*(?:元|块)?)")
 CALENDAR = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}  # calendar words -> offset from this year
 RE_CALENDAR = re.compile("|".join(CALENDAR))
 RE_YEAR_LABEL = re.compile(r"((?:19|20)\d\d)\s*年(?!龄|轻|代)|" + "|".join(CALENDAR))
@@ -144,6 +147,7 @@ class Slots(BaseModel):
     prize: str | None = None
     competition: str | None = None
     rating: str | None = None
+    yearly_ratings: list[str] = Field(default_factory=list)  # 2027年良好，2028年优秀: one rating per year named
     borrower: str | None = None
     related_party: bool | None = None
     first_listing: bool | None = None
@@ -254,7 +258,8 @@ class _Found:
 def _field_of(t: str, start: int, end: int) -> str | None:
     """The field of one amount: its label, overruled by 核定 (the approved total) or 实际 (the actual use) in
     its clause; None for an amount already claimed or spent on something else (办活动, 发奖金)."""
-    if CLAIMED.search(_sentence_of(t, start)) or OTHER_PURPOSE.search(t[end:end + 8]) or _spent_elsewhere(t, start):
+    if CLAIMED.search(_sentence_of(t, start)) or OTHER_PURPOSE.search(t[end:end + 8]) or _spent_elsewhere(t, start) \
+            or _total_with_elsewhere_part(t, end):
         return "skip"
     field_ = facts.bind_money(t, facts.Span(start, end, t[start:end]))
     clause = t[facts.clause_of(t, start)[0]:start]
@@ -272,6 +277,15 @@ def _spent_elsewhere(t: str, start: int) -> bool:
     places = find_places(t)
     here = YANCHENG in t or any(p.local for p in places)
     return here and any(not p.local and c0 <= p.start < c1 and not facts.negated(t, p.start) for p in places)
+
+
+def _total_with_elsewhere_part(t: str, end: int) -> bool:
+    """一共48万，其中30万是在盐城租的，另外18万是在杭州租的: the total holds a part spent elsewhere, so the parts
+    that count are the input, never the total."""
+    if not PARTS_AFTER.match(t[end:end + 6]):
+        return False
+    stop = min([i for i in (t.find(c, end) for c in "；;。？?") if i >= 0] or [len(t)])
+    return any(_spent_elsewhere(t, st) for _, st, _ in _money_spans(t[:stop]) if st > end)
 
 
 def _collect(s: Slots, t: str) -> _Found:
@@ -469,6 +483,16 @@ def _age_from_birth_year(year: int) -> int | None:
     return oldest if all(oldest <= lim for lim in limits) else oldest - 1  # the reading nearer the limit
 
 
+def _yearly_ratings(t: str) -> list[str]:
+    """Ratings each said with a year of their own (2027年评估良好，2028年评估优秀): several years' awards, not a what-if."""
+    found = values_in(t, "rating")
+    years = [_year_label(t, at) or (RE_NTH_YEAR.findall(t[facts.clause_of(t, at)[0]:at]) or [None])[-1]
+             for at, _ in found]
+    if len(found) < 2 or None in years or len(set(years)) < len(years):
+        return []
+    return [v for _, v in found]
+
+
 def _stated_age(t: str) -> re.Match | None:
     """The speaker's age: not a threshold (不是35岁以下了, 超过35岁, 未满35岁 say no age), and a bare number after
     今年 (今年37) when no 岁 is written."""
@@ -575,6 +599,7 @@ def _project(s: Slots, t: str) -> None:
     elif provincial or (provincial is None and "省" in t and ("试点" in t or "案例" in t or "学院" in t)):
         s.level = "省级"
     s.prize, s.competition, s.rating = value_in(t, "prize"), value_in(t, "competition"), value_in(t, "rating")
+    s.yearly_ratings = _yearly_ratings(t)
     if re.search(r"企业贷|公司贷|以公司|以企业|企业名义|公司名义|给公司|(企业|公司)[^，,。个人]{0,4}贷", t):
         s.borrower = "企业"
     elif re.search(r"个人贷|我个人|以个人|个人名义|创业者", t):
@@ -593,10 +618,17 @@ def _project(s: Slots, t: str) -> None:
         s.via_platform = False  # 不是在省市算力调度平台上租的
     elif re.search(r"(通过|在|从|用)[^，,。；;]{0,8}(调度平台|算力平台)", t):
         s.via_platform = True
+    _event(s, t)
+    _community(s, t)
+
+
+def _event(s: Slots, t: str) -> None:
+    """Where a prize-winning project landed and where an event was held, and whether it was filed."""
     s.landed_in_yancheng = False if re.search(r"(没有?|不|未)(在盐城?)?落地", t) else (True if "落地" in t else None)
     s.filed_and_approved = facts.polar(t, r"报备")
-    s.in_yancheng = True if re.search(r"在盐(城)?(举|主|承|合)?办", t) else s.in_yancheng  # False: held elsewhere
-    _community(s, t)
+    held_here = re.search(r"在盐(城)?(举|主|承|合)?办", t) or any(  # 在大丰办了一场: a district of Yancheng
+        p.local and HELD.match(t[p.end:p.end + 3]) for p in find_places(t))
+    s.in_yancheng = True if held_here else s.in_yancheng  # False: held elsewhere
 
 
 def _said(t: str, word: str) -> bool | None:
@@ -647,8 +679,8 @@ def detect_topics(text: str) -> list[str]:
             if tc.needs_money and not MONEY_CONTEXT.search(text):
                 continue
             found.append(tc)
-    if "社区" in text and not re.search(r"[0-9]", text):  # questions about a community's facilities, not a founder's
-        found = [tc for tc in found if not tc.founder_only]
+    if ("社区" in text and not re.search(r"[0-9]", text)) or COMMUNITY_SPEAKER.search(text):
+        found = [tc for tc in found if not tc.founder_only]  # a community's facilities or its operator, not a founder
     asked = asking_sentence(text)  # a benefit named in the question outranks a word of the background before it
     named = [tc for tc in found if any(w in asked for w in tc.cues)]
     rest = [tc for tc in found if tc not in named and not _only_claimed(text, tc.cues)]
@@ -698,7 +730,7 @@ def _me_then_them(text: str) -> str | None:
 
 def understand(text: str) -> Understanding:
     text = (text or "").strip()
-    joint = facts.joint_ask(asking_sentence(text)) or _me_then_them(text)
+    joint = next((j for j in map(facts.joint_ask, asking_sentences(text)) if j), None) or _me_then_them(text)
     about_other = bool(OTHER_PERSON.search(asking_sentence(text))) and not joint
     slots = extract_slots(text if about_other else facts.own_text(text))  # others' figures are not the founder's
     topics = detect_topics(text)

@@ -232,12 +232,12 @@ def test_two_people_get_one_figure_each_and_a_total_only_when_both_are_settled(s
     calls = [c for c in a.tool_calls if c.name == "compute_living_subsidy"]
     assert [(c.arguments["degree"], c.arguments["age"]) for c in calls] == [("博士", 32), ("硕士", 27)]
     total = a.tool_calls[-1].result["amount"]  # the sum tool's; months are counted to the policy's end from today
-    assert a.tool_calls[-1].name == "sum_per_person" and total == sum(c.result["amount"] for c in calls)
+    assert a.tool_calls[-1].name == "sum_amounts" and total == sum(c.result["amount"] for c in calls)
     assert calls[0].result["amount"] == 1.5 * calls[1].result["amount"] and f"两人合计：**{yuan(total)}**" in a.answer
     b = service.chat("我和同事都是全日制本科，都是头一次在盐城交社保，我30岁，他40岁，我们俩生活补贴加起来能拿多少？",
                      persist=False)
     assert [(c.name, c.result["eligible"]) for c in b.tool_calls] == [
-        ("compute_living_subsidy", True), ("compute_living_subsidy", False), ("sum_per_person", True)]
+        ("compute_living_subsidy", True), ("compute_living_subsidy", False), ("sum_amounts", True)]
     own = b.tool_calls[0].result["amount"]
     assert b.tool_calls[2].arguments["amounts"] == [own, 0.0] and b.tool_calls[2].result["amount"] == own
     assert f"两人合计：**{yuan(own)}**" in b.answer.split("\n")[0]  # the colleague over 35 adds nothing

@@ -658,8 +658,8 @@ def test_honest_claims_still_pass(corpus, draft):
 
 
 def test_the_sum_tool_cannot_launder_invented_figures():
-    """sum_per_person adds what it is given: an LLM may not feed it amounts the user never said (they would come
+    """sum_amounts adds what it is given: an LLM may not feed it amounts the user never said (they would come
     back as a tool result); the per-person tools compute them, and the rules engine sums their results."""
-    bad = _args("我和老婆都来盐城创业了，生活补贴两个人一共多少？", "sum_per_person",
+    bad = _args("我和老婆都来盐城创业了，生活补贴两个人一共多少？", "sum_amounts",
                {"item": "living_subsidy", "amounts": [108000, 72000]})
     assert any("108000" in b for b in bad) and any("72000" in b for b in bad)

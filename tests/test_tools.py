@@ -310,7 +310,7 @@ VALID_ARGS = {
     "compute_event_support": {"approved_total_investment": "100万"},
     "compute_competition_award": {"competition": "国家创新创业大赛", "prize": "一等奖"},
     "check_scope": {"district": "盐都区"}, "check_community_recognition": {}, "get_checklist": {}, "match_policies": {},
-    "sum_per_person": {"item": "living_subsidy", "amounts": "108000,72000"},
+    "sum_amounts": {"item": "living_subsidy", "amounts": "108000,72000"},
 }
 FIELDS = [(tool, field) for tool, spec in TOOLS.items() for field in spec.json_schema().get("properties", {})]
 

@@ -438,3 +438,20 @@ def test_a_done_step_is_background_and_the_asked_step_is_answered():
 
     assert _done_and_asked("营业执照拿到了，银行开户要带什么") == ("registration", "bank")
     assert not asks_onewindow("公司把税务登记办完了，入驻社区以后代账有免费的吗？", [])
+
+
+def test_a_total_with_a_part_spent_elsewhere_is_no_input_and_its_other_parts_are():
+    s = extract_slots("第一年算力一共花了50万，其中35万是通过市算力调度平台租的盐城智算，另外15万是在上海的云厂商租的。")
+    assert s.amounts == [350000]
+    assert extract_slots("合同总额100万，其中首付30万，采购支持多少").amounts == [1000000]  # parts of a payment: kept
+
+
+def test_held_in_a_district_is_held_in_yancheng_and_yearly_ratings_are_read():
+    assert extract_slots("我们在亭湖办了一场省级品牌活动").in_yancheng is True
+    assert extract_slots("我们在上海办了一场比赛").in_yancheng is False
+    assert extract_slots("2027年评估优秀，2028年评估良好，一共多少").yearly_ratings == ["优秀", "良好"]
+    assert extract_slots("评估良好，奖励多少？优秀呢？").yearly_ratings == []  # a what-if, not two years
+
+
+def test_a_community_operator_asks_about_the_community_not_a_founders_voucher():
+    assert "compute_voucher" not in understand("我们是盐都一个OPC社区的运营方，建了算力调度平台，投了1000万，补助多少？").topics

@@ -499,26 +499,26 @@ def compute_competition_award(inp: CompetitionIn) -> ToolResult:
                        caps=[Cap(name="最高", value=cap)])
 
 
-# --- 每人一份的补贴：两人（多人）合计 ------------------------------------------------------------------------
-PerPersonItem = Literal["living_subsidy", "talent_rental", "house_purchase"]
+# --- 几份一起问：每人一份（生活补贴、免租、购房补贴）或每年一份（年度评估奖励）的合计 ---------------------------
+SummableItem = Literal["living_subsidy", "talent_rental", "house_purchase", "community_rating"]
 
 
-class PeopleSumIn(_In):
-    item: PerPersonItem = Field(..., description="每人一份的补贴：living_subsidy 生活补贴、talent_rental 人才租赁房免租、"
-                                                 "house_purchase 购房补贴")
+class SumIn(_In):
+    item: SummableItem = Field(..., description="几份一起问的奖补：living_subsidy 生活补贴、talent_rental 人才租赁房免租、"
+                                                "house_purchase 购房补贴（每人一份）；community_rating 年度评估奖励（每年一份）")
     amounts: Monies = Field(..., min_length=2, max_length=10,
-                            description="每人先用各自的工具算出的金额（元），按人排列；不符合条件的人填0")
+                            description="每一份先用各自的工具算出的金额（元），按人或按年排列；不符合条件的填0")
     per_month: bool = Field(False, description="金额是每月的数（生活补贴每月）而不是全期合计")
 
 
-def sum_per_person(inp: PeopleSumIn) -> ToolResult:
-    """A benefit given per person, asked about for several people at once: each figure comes from that person's
-    own calculation; the sum is the only new number, and it is this tool's, shown step by step."""
+def sum_amounts(inp: SumIn) -> ToolResult:
+    """A benefit given per person or per year, asked about for several at once: each figure comes from its own
+    calculation; the sum is the only new number, and it is this tool's, shown step by step."""
     b = policy_book().benefit(inp.item)
     unit = "每月" if inp.per_month else ""
-    steps = [Step(label=f"第{i}人{unit}", formula=yuan(v), amount=v) for i, v in enumerate(inp.amounts, 1)]
+    steps = [Step(label=f"第{i}份{unit}", formula=yuan(v), amount=v) for i, v in enumerate(inp.amounts, 1)]
     total = round(sum(inp.amounts), 2)
-    steps.append(Step(label=f"{len(inp.amounts)}人{unit}合计",
+    steps.append(Step(label=f"{len(inp.amounts)}份{unit}合计",
                       formula=" + ".join(yuan(v) for v in inp.amounts) + f" = {yuan(total)}", amount=total))
-    return base_result("sum_per_person", b, amount=total, eligible=True, breakdown=steps,
-                       reason="每人按各自的条件分别计算后相加；不符合条件的人计0。")
+    return base_result("sum_amounts", b, amount=total, eligible=True, breakdown=steps,
+                       reason="每一份按各自的条件分别计算后相加；不符合条件的计0。")
