@@ -218,3 +218,8 @@ def yearly_total(total: dict, labels: list[str]) -> str:
     """Several years' awards and their sum (from the sum tool); the sum is the headline."""
     parts = [f"{label}{yuan(st['amount'])}" for label, st in zip(labels, total["breakdown"][:-1])]
     return f"{len(parts)}次合计：**{yuan(total['amount'])}**（{' + '.join(parts)}）。"
+
+
+def no_cross_total() -> str:
+    return ("您问的是几项奖补的合计：下面逐项计算。文件没有把不同奖补相加的规定，同一企业同一项目按“就高不重复”执行，"
+            "能否同时享受、合计多少以受理部门审核为准。")

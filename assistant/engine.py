@@ -16,7 +16,7 @@ from assistant.catalog import (dialogue, filled, gating_check, items_field, per_
 from assistant.contract import Citation, ToolCall
 from assistant.decide import benefit_of, plan
 from assistant.retrieve import HybridSearcher
-from assistant.questions import asking_sentence, split as split_questions
+from assistant.questions import asking_sentence, asking_sentences, split as split_questions
 from assistant.segment import expand_query, terms, tokens
 from assistant.typos import normalize
 from assistant.understand import Slots, Understanding, classify, detect_topics, profile_updates, understand
@@ -39,8 +39,10 @@ ASKS_FOR_AMOUNT = re.compile(r"(奖励|补贴|补助|奖补|资助|奖金).{0,6}
 NAMED_BENEFIT = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:补贴|补助|奖励|经费|加分)")
 LEADING_FILLER = re.compile(r"^.*?(?:有没有|有无|没有|能不能|可不可以|可以|能|有|的|给|拿|申请|享受|什么|哪些|一笔)")
 
-SELF = re.compile(r"我自己|我本人|那我|我呢|我的呢")  # back to the speaker after a turn about someone else
 PER_MONTH = re.compile(r"每月|每个月|一个月|月均")  # a joint total asked per month, not over the whole period
+FAILED_CHECK = re.compile(r"(认定|申报|评审)[^，,。？?]{0,4}(没通过|未通过|没过|没批|被拒|不通过|没认定上|没评上)"
+                          r"|(没|未)(能)?(通过|被)认定")
+BOTH_NAMED = re.compile(r"和|与|加上|跟|以及|还有")
 TOTAL_ASKED = re.compile(r"一共|总共|合计|加起来|加在一起|两次|两年|几次")
 WHOLE_PERIOD = re.compile(r"[0-9一二两三四五六七八九十]+年[^，,。？?]{0,4}(下来|一共|总共|合计|加起来)|全部|整个")
 BOLD_AMOUNT = re.compile(r"\*\*([^*\n]*?\d[^*\n]*?元[^*\n]*?)\*\*")  # a headline amount in Markdown bold
@@ -51,6 +53,19 @@ def fact_values(slots) -> dict:
     if slots.office_area_sqm is not None:
         values["area_sqm"] = None
     return values
+
+
+def _no_cross_benefit_total(text: str, reply: Reply) -> Reply:
+    """A total asked over different benefits (生活补贴和购房补贴一共多少): the documents add no two benefits together
+    (the same project gets the higher one), so no single benefit's figure may stand as that total."""
+    asked = " ".join(asking_sentences(text))
+    computed = {c.name for c in reply.tool_calls}
+    named = {topic_tools()[t] for t in all_topics(asked) if t in topic_tools()}  # 生活补贴和购房补贴一共
+    several = len(computed - {"sum_amounts"}) > 1 or (len(named) > 1 and BOTH_NAMED.search(asked))
+    if not TOTAL_ASKED.search(asked) or not several or "sum_amounts" in computed or not computed:
+        return reply
+    reply.parts = [compose.no_cross_total()] + [p.replace("**", "") for p in reply.parts]
+    return reply
 
 
 def all_topics(text: str) -> list[str]:
@@ -132,15 +147,17 @@ class RulesEngine:
     def respond(self, message: str, state: dict | None) -> tuple[Reply, dict, Understanding]:
         """Answer each question of the message (at most three) in turn; one question is answered as is."""
         state = copy.deepcopy(state or {})
-        qs = split_questions(normalize((message or "").strip()), all_topics)
+        text = normalize((message or "").strip())
+        qs = split_questions(text, all_topics)
         if len(qs) == 1:
-            return self._respond_one(qs[0].text, state, qs[0].topic)
+            reply, state, u = self._respond_one(qs[0].text, state, qs[0].topic)
+            return _no_cross_benefit_total(text, reply), state, u
         replies, first_u = [], None
         for q in qs:
             reply, state, u = self._respond_one(q.text, state, q.topic)
             replies.append(reply)
             first_u = first_u or u
-        return merge_replies(replies, [q.asked for q in qs]), state, first_u
+        return _no_cross_benefit_total(text, merge_replies(replies, [q.asked for q in qs])), state, first_u
 
     def _respond_one(self, message: str, state: dict, forced_topic: str | None = None
                      ) -> tuple[Reply, dict, Understanding]:
@@ -164,14 +181,20 @@ class RulesEngine:
             u.intent = "checklist"  # 个体工商户 answers the counter's question
         updates = profile_updates(u.slots)
         if u.about_other:  # 她是硕士，她能拿多少: her facts are kept as hers, never the founder's
-            state.setdefault("other_profile", {}).update(updates)
+            other = state.setdefault("other_profile", {})
+            for k, v in updates.items():  # 如果她是博士呢 adds what was not known; a what-if changes no known fact
+                if not u.hypothetical or u.correction or k not in other:
+                    other[k] = v
         elif not u.hypothetical or u.correction:
             profile.update(updates)
         if u.correction and not u.topic and updates and not state.get("last_topic"):
             u.profile_statement = True
         topic = self._resolve_topic(u, state)
         last = state.get("last_call") or {}
-        person_changed = last.get("about_other") and not u.about_other and SELF.search(u.text)
+        person_changed = bool(last.get("about_other")) != u.about_other  # her facts never become mine, nor mine hers
+        if u.about_other and state.get("other_profile"):  # 那如果她是博士呢: her other facts as told before
+            known = {k: v for k, v in state["other_profile"].items() if getattr(u.slots, k, None) is None}
+            u.slots = u.slots.model_copy(update=known)
         totalled = items_total(state.get("items"), topic, u.slots, u.text)  # 两笔加起来: the items told so far
         if totalled is not u.slots:
             u.slots = totalled
@@ -223,7 +246,8 @@ class RulesEngine:
             self._rule_topic(t.topic, reply)
         elif route.name == "topic" and t.u.joint and t.topic in per_person_topics():
             self._per_person(t, state, reply)
-        elif route.name == "topic" and len(t.u.slots.yearly_ratings) > 1 and TOTAL_ASKED.search(t.u.text):
+        elif route.name == "topic" and len(t.u.slots.yearly_ratings) > 1 and TOTAL_ASKED.search(t.u.text) \
+                and "rating" in get_tool(topic_tools()[t.topic]).input_model.model_fields:
             self._per_year(t, state, reply)
         elif route.name == "topic":
             self._topic(t.topic, t.u, t.profile, state, reply)
@@ -271,7 +295,7 @@ class RulesEngine:
     # --- handlers --------------------------------------------------------------------------------------
     def _topic(self, topic: str, u: Understanding, profile: dict, state: dict, reply: Reply) -> None:
         benefit = benefit_of(topic)
-        if (gate := gating_check(topic)) and state.get("checks", {}).get(gate) is False and benefit is not None:
+        if (gate := gating_check(topic)) and benefit is not None and self._check_failed(gate, u, state):
             reply.parts.append(compose.gated(benefit))  # 这样能认定吗？(no) 能拿首次认定的100万吗？: not yet
             reply.cite(benefit.doc, benefit.section, benefit.quote, self.titles[benefit.doc])
             reply.intent = "eligibility"
@@ -385,6 +409,17 @@ class RulesEngine:
             reply.parts += [p.replace("**", "") for r in parts for p in r.parts[:2]]
             reply.tool_calls.append(ToolCall(name="sum_amounts", arguments=args, result=total))
         reply.intent = parts[0].intent if parts else reply.intent
+
+    @staticmethod
+    def _check_failed(gate: str, u: Understanding, state: dict) -> bool:
+        """The check a benefit waits on has failed: said so (认定没通过), found so earlier in the session, or found so
+        now from the facts this message gives (专职3人、工位30个…首次认定的100万能拿吗)."""
+        if FAILED_CHECK.search(u.text) or state.get("checks", {}).get(gate) is False:
+            return True
+        p = plan(gate, u, {}, {})
+        if not p.tool or not (u.slots.counts or u.slots.office_area_sqm or u.slots.orders_yuan):
+            return False
+        return run_tool(p.tool, p.arguments)["eligible"] is False
 
     def _scope_note(self, district: str | None, reply: Reply) -> None:
         """Where the company is decides the scope: outside the 大市区, say so with the closing paragraph."""

@@ -191,6 +191,7 @@ CLAUSE = re.compile(r"[^，,。；;：:！!？?\n]+[，,。；;：:！!？?\n]*"
 
 
 # 我和合伙人都是硕士: said of both, so the founder's fact too (and the other person's).
+PAIR = re.compile(rf"我(?:和|跟|与|同)我?的?(?:{PERSON})[^，,。；;]{{0,4}}?(?:都|各|分别)")
 BOTH_SUBJECT = re.compile(rf"^我(?:和|跟|与|同)我?的?(?:{PERSON})[^，,。；;]{{0,4}}?(?:都|也都|均)")
 
 

@@ -23,6 +23,8 @@ NUM = rf"(?:[0-9]+(?:[.,][0-9]+)*|[{CN_DIGITS}]+)"
 RE_MONEY = re.compile(rf"({NUM})\s*(亿|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
 MEASURE_BLOCK = re.compile(r"[\u4e00-\u9fff](?<![钱左多])")  # 块 before a noun is a measure word, not yuan
 COMMUNITY_SPEAKER = re.compile(r"社区的?运营方|社区运营主体|我们是[^，,。]{0,10}社区的?(运营|建设)")
+SAME_EACH_YEAR = re.compile(r"连续\s*[两二三23]\s*年|(?:去年和今年|今年和去年|前年和去年|这两年|两年)[^，,。？?]{0,6}都"
+                            r"|\d{4}\s*[、和]\s*\d{4}[^，,。？?]{0,8}都")
 HELD = re.compile(r"(举|主|承|合)?办(了|过|的)?")
 PARTS_AFTER = re.compile(r"^\s*(?:元|块)?\s*[，,]?\s*其中")  # a total whose parts follow
 AGE_THRESHOLD = re.compile(r"\s*(以下|以上|以内|之内|之下|上下)")  # 35岁以下 is the rule's line, not an age
@@ -115,7 +117,7 @@ TAX_WORDS = ["增值税", "所得税", "个税", "税率", "免税", "减税", "
 INJECTION = re.compile(r"(忽略|无视|不要管|忘记|forget|ignore).{0,12}(规则|指令|设定|提示|instructions|rules|以上)"
                        r"|(你现在是|扮演|system prompt|系统提示|越狱|jailbreak)", re.I)
 # Someone other than the user as the subject of the question: the user's remembered profile is not theirs.
-OTHER_PERSON = re.compile(r"(^|[，,。？?])\s*(他|她)(?!们)|我(的)?(合伙人|老婆|爱人|妻子|老公|丈夫|朋友|同事|员工|父亲|母亲|爸|妈|哥|姐|弟|妹)")
+OTHER_PERSON = re.compile(r"(^|[，,。？?])\s*(?:那么?|如果|要是|假如|换成)*\s*(他|她)(?!们)|我(的)?(合伙人|老婆|爱人|妻子|老公|丈夫|朋友|同事|员工|父亲|母亲|爸|妈|哥|姐|弟|妹)")
 IDENTIFY = re.compile(r"是什么政策|是哪个政策|是哪条政策|哪个文件(里|中)?(说|提|规定)|出自哪|哪一条规定的")
 ASKS_KINDS = re.compile(r"哪些类型|哪些种类|哪几类|什么类型的|哪几种")  # which kinds a benefit covers: the text
 HYPOTHETICAL = re.compile(r"^(那|那么|如果|要是|假如|换成|换作)|呢[？?]?$")
@@ -420,7 +422,13 @@ def _year_label(t: str, start: int) -> str | None:
 
 def _related_contract(t: str, start: int) -> bool | None:
     """Whether the words of one contract's item call it a related party's (一笔是关联方的100万; 第三批是从我自己
-    控股的另一家公司买的，合同80万). An item runs from its marker (笔, 批, 份) or the clause start to the amount."""
+    控股的另一家公司买的，合同80万). The words before it in its own clause decide first (跟关联企业签的40万，跟非关联方
+    签的100万和20万); else an item runs from its marker (笔, 批, 份) or the clause start to the amount."""
+    before = t[facts.clause_of(t, start)[0]:start]
+    if NOT_RELATED.search(before) or re.search(r"非关联|无关联|不关联|没有关联", before):
+        return False
+    if any(not facts.negated(before, m.start()) for w in mentions("related_party") for m in re.finditer(re.escape(w), before)):
+        return True
     stop = max(t.rfind(c, 0, start) for c in "；;。")
     marks = [m.end() for m in ITEM_MARK.finditer(t, stop + 1, start)]
     head = t[marks[-1] if marks else max(stop, t.rfind("，", 0, start)) + 1:start]
@@ -486,6 +494,8 @@ def _age_from_birth_year(year: int) -> int | None:
 def _yearly_ratings(t: str) -> list[str]:
     """Ratings each said with a year of their own (2027年评估良好，2028年评估优秀): several years' awards, not a what-if."""
     found = values_in(t, "rating")
+    if len(found) == 1 and (m := SAME_EACH_YEAR.search(t)):  # 连续两年都是良好 / 去年和今年都是优秀
+        return [found[0][1]] * (3 if m.group(0)[:3].count("三") or "3" in m.group(0) else 2)
     years = [_year_label(t, at) or (RE_NTH_YEAR.findall(t[facts.clause_of(t, at)[0]:at]) or [None])[-1]
              for at, _ in found]
     if len(found) < 2 or None in years or len(set(years)) < len(years):
@@ -728,9 +738,19 @@ def _me_then_them(text: str) -> str | None:
     return None
 
 
+def _we_with_someone(text: str) -> str | None:
+    """我们一共能拿多少 after a story about the speaker and someone else (我老婆也是本科…): a total of both."""
+    asked = " ".join(asking_sentences(text))
+    pair = re.search(r"我们|咱们|咱俩", asked) or facts.PAIR.search(text)  # 我和合伙人各租了…一共
+    if pair and facts.TOTAL_WORDS.search(asked) and facts.others_text(text).strip():
+        return "total"
+    return None
+
+
 def understand(text: str) -> Understanding:
     text = (text or "").strip()
-    joint = next((j for j in map(facts.joint_ask, asking_sentences(text)) if j), None) or _me_then_them(text)
+    joint = next((j for j in map(facts.joint_ask, asking_sentences(text)) if j), None) or _me_then_them(text) \
+        or _we_with_someone(text)
     about_other = bool(OTHER_PERSON.search(asking_sentence(text))) and not joint
     slots = extract_slots(text if about_other else facts.own_text(text))  # others' figures are not the founder's
     topics = detect_topics(text)

@@ -278,3 +278,23 @@ def test_statements_before_a_first_question_are_known_to_the_next_and_amounts_go
     calls = {c.name: c for c in b.tool_calls}
     assert calls["compute_data_purchase_subsidy"].arguments["contract_amounts"] == [300000, 500000]
     assert calls["compute_listing_subsidy"].arguments["listing_fee"] == 60000
+
+
+def test_her_facts_told_later_never_become_mine(service):
+    """我和爱人…(我的情况) / 她是… / 我们两个一共 / 那我自己呢: her turn's facts stay hers in every later turn."""
+    sid = None
+    for q in ["我和爱人都在OPC，我33岁全日制硕士首次在盐参保。", "她是全日制本科，28岁，也是首次在盐参保。"]:
+        sid = service.chat(q, session_id=sid).session_id
+    both = service.chat("我们两个一共多少？", session_id=sid)
+    assert [(c.arguments.get("degree"), c.arguments.get("age")) for c in both.tool_calls[:2]] == [("硕士", 33), ("本科", 28)]
+    mine = service.chat("那我自己呢？", session_id=sid)
+    assert mine.tool_calls[0].arguments["degree"] == "硕士" and mine.tool_calls[0].result["amount"] == 72000
+    her = service.chat("那如果她是博士呢", session_id=sid)
+    assert her.tool_calls[0].arguments["age"] == 28  # her age, not mine
+
+
+def test_a_first_recognition_cap_is_not_offered_when_the_check_fails_or_was_said_to_fail(service):
+    for q in ["我们社区认定没通过，因为工位只有20个。首次认定的100万能拿到吗？",
+              "我们OPC社区刚申报，专兼职服务人员6人，核心办公面积400平方米，只有30个工位，首次认定的100万能拿吗？"]:
+        a = service.chat(q, persist=False)
+        assert "还不满足认定的基本条件" in a.answer and "**100万元**" not in a.answer, q

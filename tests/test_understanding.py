@@ -455,3 +455,11 @@ def test_held_in_a_district_is_held_in_yancheng_and_yearly_ratings_are_read():
 
 def test_a_community_operator_asks_about_the_community_not_a_founders_voucher():
     assert "compute_voucher" not in understand("我们是盐都一个OPC社区的运营方，建了算力调度平台，投了1000万，补助多少？").topics
+
+
+def test_a_contracts_own_clause_says_whose_it_is():
+    s = extract_slots("今年签了三份数据采购合同：跟关联公司签的30万，跟非关联方签的80万和50万，采购支持总共多少？")
+    assert s.amounts == [800000, 500000] and s.related_excluded == [300000]
+    s = extract_slots("今年数据采购：关联方一笔60万，非关联方两笔分别30万和70万，能补多少？")
+    assert s.amounts == [300000, 700000] and s.related_excluded == [600000]
+    assert extract_slots("我们社区连续两年年度评估都是良好，一共多少").yearly_ratings == ["良好", "良好"]
