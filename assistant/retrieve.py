@@ -148,6 +148,7 @@ class HybridSearcher:
             self._first.setdefault(doc, (doc, label))
         self._has_number = np.array([bool(re.search(r"\d", s.text)) for s in self.sentences], dtype=np.float64)
         self._cache: OrderedDict[tuple[str, str], Ranked] = OrderedDict()
+        self._sentence_words: dict[str, frozenset[str]] = {}
         self._cache_lock = threading.Lock()
 
     # --- single signals, each a ranking of section keys ------------------------------------------------
@@ -361,7 +362,10 @@ class HybridSearcher:
         weight = {t: self._idf.get(t, 1.0) for t in set(q_tokens)}
         if not weight:
             return 0.0
-        have = set(tokens(sentence.text + " ".join(sentence.heading_path[1:])))
+        key = sentence.text + " ".join(sentence.heading_path[1:])
+        have = self._sentence_words.get(key)
+        if have is None:  # a sentence's words never change: tokenized once, not on every question
+            have = self._sentence_words[key] = frozenset(tokens(key))
         return sum(w for t, w in weight.items() if t in have) / sum(weight.values())
 
     def evidence(self, query: str, sections: list[tuple[str, str]], k: int = 4) -> list[tuple[Sentence, float]]:
