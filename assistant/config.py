@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 65536
     max_ui_body_bytes: int = 2_000_000  # the web UI posts the whole chat history with each turn
     max_replay_messages: int = 12  # earlier user messages a /v1 client's history may replay
+    max_replay_chars: int = 6000  # and their characters together (the oldest are dropped first)
+    # Bounded work per message: past these, a polite answer asks for a shorter message (assistant/budget.py).
+    answer_deadline_s: float = 3.0  # CPU time one answer (a /v1 replay included) may take in the rules engine
+    max_amounts_per_message: int = 30
+    max_clauses_per_message: int = 400
+    max_inflight_per_client: int = 2  # answers one client may have running at once (429 past it)
     # Per-client limits in the `limits` notation; the storage is any `limits` URI (memory://, redis://…) so that
     # several processes can share one counter.
     rate_limit: str = "30/minute;300/hour"

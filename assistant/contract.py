@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Intent = Literal["policy_qa", "calculate", "eligibility", "match", "checklist", "smalltalk", "out_of_scope"]
+Intent = Literal["policy_qa", "calculate", "eligibility", "match", "checklist", "smalltalk", "out_of_scope", "too_complex"]
 
 
 class Citation(BaseModel):

@@ -9,7 +9,7 @@ from typing import Any
 import jieba.posseg as pseg
 from pydantic import ValidationError
 
-from assistant import asked_facts, compose, policy_answer
+from assistant import budget, asked_facts, compose, policy_answer
 from assistant.carry import ITEMS_TOTAL, carry, is_bare_follow_up, items_total, remember_items
 from assistant.catalog import (dialogue, filled, gating_check, items_field, per_person_topics, rule_entry,
                                topic_by_fields, topic_cues, topic_fields, topic_tools, with_context_topics)
@@ -154,6 +154,7 @@ class RulesEngine:
             return _no_cross_benefit_total(text, reply), state, u
         replies, first_u = [], None
         for q in qs:
+            budget.check()
             reply, state, u = self._respond_one(q.text, state, q.topic)
             replies.append(reply)
             first_u = first_u or u

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.facts import clause_of, negated
 from assistant.segment import tokenizer
@@ -41,6 +42,12 @@ class Place:
 
 
 def find_places(text: str) -> list[Place]:
+    """Every place the gazetteer finds, left to right (a fresh list of the message's one scan)."""
+    return list(_find_places(text))
+
+
+@lru_cache(maxsize=64)
+def _find_places(text: str) -> tuple[Place, ...]:
     """Every place the gazetteer (tools/places.py) finds, left to right; Yancheng itself and Jiangsu are no
     place of their own here (江苏省科技创业大赛 names a competition, 盐城 the policy's own city)."""
     found = []
@@ -56,7 +63,7 @@ def find_places(text: str) -> list[Place]:
                 continue
         found.append(Place(p.text or p.name, p.start, p.start + len(p.text or p.name), local,
                            p.name if local else None))
-    return found
+    return tuple(found)
 
 
 def role_of(text: str, p: Place) -> str:

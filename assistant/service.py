@@ -10,9 +10,11 @@ import time
 import unicodedata
 from functools import lru_cache
 
+from assistant.budget import OverBudget, budget
 from assistant.config import Settings, get_settings, secret_file
 from assistant.contract import Answer, SearchHit, SearchResponse
 from assistant.engine import RulesEngine
+from assistant.understand import message_load
 from assistant.index import Index, load
 from assistant.retrieve import HybridSearcher
 from assistant.store import SESSION_ID, Store, StoreUnavailable, new_session_id
@@ -232,24 +234,66 @@ class AssistantService:
         if not user_messages:
             raise InvalidInput("no_user_message", "messages 中至少需要一条 user 消息。")
         last = self.validate_message(user_messages[-1])
-        state: dict = {}
-        replay = self.settings.max_replay_messages
-        for earlier in (user_messages[-replay - 1:-1] if replay > 0 else []):  # bounded work per request
-            try:
-                _, state, _ = self.engine.respond(self.validate_message(earlier), state)
-            except InvalidInput:
-                continue
         session_id = self.validate_session_id(session_id) or new_session_id()
-        with self._session_lock(session_id):
-            answer = self._answer(last, session_id, state)
+        with budget(self.settings.answer_deadline_s), self._session_lock(session_id):  # one deadline for it all
+            answer = self._answer(last, session_id, self._replay(user_messages[:-1]))
             answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             answer.turn_id = self._save(session_id, last, answer, owner_hash, degrade)
         return answer
 
+    def _over_load(self, message: str) -> str | None:
+        """A polite answer for a message with more amounts or clauses than the engine reads (bounded work per
+        message), else None."""
+        amounts, clauses = message_load(message)
+        if amounts > self.settings.max_amounts_per_message:
+            return (f"这条消息里有 {amounts} 个金额，超过了一次能核算的上限（{self.settings.max_amounts_per_message} 个）。"
+                    "请分几条发送，每条只写与所问补贴有关的金额。")
+        if clauses > self.settings.max_clauses_per_message:
+            return f"这条消息太长、分句太多（{clauses} 句），请拆成几个简短的问题分别发送。"
+        return None
+
+    def _polite(self, session_id: str, text: str, state: dict, intent: str) -> Answer:
+        return Answer(session_id=session_id, answer=text, citations=[], tool_calls=[], refused=False, intent=intent,
+                      follow_up=[], engine="rules", state=state)
+
+    def _replay(self, earlier_messages: list[str]) -> dict:
+        """The state of a conversation a client sends whole, rebuilt from its latest user messages within a cap on
+        their number and characters, and within one answer deadline (bounded work per request)."""
+        replay, chars = self.settings.max_replay_messages, self.settings.max_replay_chars
+        kept: list[str] = []
+        for earlier in reversed(earlier_messages[-replay:] if replay > 0 else []):
+            if not isinstance(earlier, str) or len(earlier) > chars:
+                break
+            chars -= len(earlier)
+            kept.append(earlier)
+        state: dict = {}
+        try:
+            for earlier in reversed(kept):
+                try:
+                    message = self.validate_message(earlier)
+                    if not self._over_load(message):
+                        _, state, _ = self.engine.respond(message, state)
+                except InvalidInput:
+                    continue
+        except OverBudget:
+            log.warning("replay stopped past the deadline: the answer uses the state read so far")
+        return state
+
     def _answer(self, message: str, session_id: str, state: dict, turns: list[dict] | None = None) -> Answer:
         """The rules engine always runs (it keeps the session state); the LLM, when configured, phrases the answer
-        and falls back to the rules answer on any failure of the endpoint or of the grounding guard."""
-        reply, new_state, _ = self.engine.respond(message, state)
+        and falls back to the rules answer on any failure of the endpoint or of the grounding guard. The engine's
+        work is bounded: too many amounts or clauses, or past the deadline, get a polite answer and the state
+        stays as it was."""
+        if over := self._over_load(message):
+            return self._polite(session_id, over, state, "too_complex")
+        try:
+            with budget(self.settings.answer_deadline_s):
+                reply, new_state, _ = self.engine.respond(message, state)
+        except OverBudget as exc:
+            log.warning("answer stopped (%s) after %.1fs: message of %d characters", exc.reason,
+                        self.settings.answer_deadline_s, len(message))
+            return self._polite(session_id, "这条消息太复杂，没能在规定时间内算完。请拆成几个简短的问题分别发送。",
+                                state, "too_complex")
         rules = Answer(session_id=session_id, answer=reply.text(), citations=reply.citations,
                        tool_calls=reply.tool_calls, refused=reply.refused, intent=reply.intent,
                        follow_up=list(dict.fromkeys(reply.follow_up))[:5], engine="rules", state=new_state)

@@ -14,6 +14,12 @@ from tools.checklists import CHECKLISTS_PATH
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
+# A run of numeral characters longer than any quantity (an ID number is 18): noise, a pasted table or an attack.
+# Every number pattern would rescan it from each of its positions, so it is blanked (same length, spans stay
+# aligned) before anything reads the message, and never becomes a fact.
+NUMERAL_CHARS = "0-9.,零〇一二两三四五六七八九十百千万亿点"
+LONG_NUMERAL_RUN = re.compile(rf"[{NUMERAL_CHARS}]{{25,}}")
+BLANK = "\u25a1"
 MAX_LEN = 6
 
 
@@ -136,6 +142,7 @@ def pinyin_words(text: str) -> str:
 
 def normalize(text: str) -> str:
     """The message as the understanding should read it."""
+    text = LONG_NUMERAL_RUN.sub(lambda m: BLANK * len(m.group(0)), text)
     if LATIN.search(text) and len(LATIN.findall(text)) > len(CJK.findall(text)):
         text = from_latin(text)
     elif LATIN.search(text):

@@ -1,14 +1,16 @@
 """Understanding a Chinese message: intent, topic and slots. Pure functions, no I/O."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import cn2an
 from pydantic import BaseModel, Field
 
-from assistant import facts
+from assistant import budget, facts
 from assistant.catalog import topic_cues, value_in, values_in
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import YANCHENG, find_places, place_facts
@@ -195,16 +197,23 @@ class Understanding(BaseModel):
     one_of_several: bool = False  # asked together with other topics (A和B各多少): its amounts are the ones said of it
 
 
+MAX_DIGITS = 15  # a longer run of digits is an ID, a card or noise, never an age, an area or an amount
+
+
 def to_number(token: str) -> float | None:
+    """A numeral as a float, or None: unreadable, non-finite or longer than any quantity a founder states
+    ("1"*400 would overflow every int() after it)."""
     token = token.replace(",", "")
-    try:
-        return float(token)
-    except ValueError:
-        pass
-    try:
-        return float(cn2an.cn2an(token.replace("两", "二"), "smart"))
-    except Exception:  # cn2an raises bare ValueError/KeyError variants on odd input
+    if sum(ch.isdigit() for ch in token) > MAX_DIGITS or len(token) > 4 * MAX_DIGITS:
         return None
+    try:
+        value = float(token)
+    except ValueError:
+        try:
+            value = float(cn2an.cn2an(token.replace("两", "二"), "smart"))
+        except Exception:  # cn2an raises bare ValueError/KeyError variants on odd input
+            return None
+    return value if math.isfinite(value) else None
 
 
 def _money_values(text: str) -> list[float]:
@@ -212,7 +221,18 @@ def _money_values(text: str) -> list[float]:
 
 
 def _money_spans(text: str) -> list[tuple[float, int, int]]:
-    """Money amounts in order with their positions."""
+    """Money amounts in order with their positions (a fresh list of the text's one scan)."""
+    return list(_money_scan(text))
+
+
+def message_load(text: str) -> tuple[int, int]:
+    """(amounts, clauses) of a message: the work the understanding stage does grows with both, so the engine
+    refuses politely past its caps instead of spending seconds on a message no founder writes."""
+    return len(_money_scan(text)), len(facts.CLAUSE_END.findall(text)) + 1
+
+
+@lru_cache(maxsize=256)
+def _money_scan(text: str) -> tuple[tuple[float, int, int], ...]:
     out = []
     for m in RE_MONEY.finditer(text):
         num, unit, yuan_mark = m.group(1), m.group(2), m.group(3)
@@ -225,11 +245,13 @@ def _money_spans(text: str) -> list[tuple[float, int, int]]:
         if tail[:1] in ("%", "％", "岁", "年", "平", "人", "个", "家", "场", "月") and not yuan_mark \
                 and not (unit and tail in ("个人", "企业")):  # 30万个人创业担保贷款: money, then who borrows
             continue
+        if sum(ch.isdigit() for ch in num) > MAX_DIGITS:
+            continue
         try:
             out.append((parse_amount(num + (unit or "")), start, end))
         except ValueError:
             continue
-    return out
+    return tuple(out)
 
 
 DEGREES = [("博士", "博士"), ("硕士", "硕士"), ("研究生", ""), ("技师", "技师班"), ("本科", "本科"), ("学士", "本科"),
@@ -293,6 +315,7 @@ def _total_with_elsewhere_part(t: str, end: int) -> bool:
 def _collect(s: Slots, t: str) -> _Found:
     found = _Found()
     for value, start, end in _money_spans(t):
+        budget.check()
         kind = _field_of(t, start, end)
         if kind == "interest_paid" and s.interest_paid is None:
             s.interest_paid = value

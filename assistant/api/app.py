@@ -12,6 +12,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from assistant.api import errors
 from assistant.api.deps import staff_token
 from assistant.api.guards import Guard
+from assistant.api.inflight import InFlight
 from assistant.api.metrics import Metrics, MetricsMiddleware
 from assistant.api.routers import admin, cases, chat, health, openai_compat, policies, search, sessions, tools
 from assistant.config import Settings, get_settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     app = FastAPI(title="OPC Assistant 盐城OPC创业助手", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.service = service
     app.state.metrics = Metrics()
+    app.state.inflight = InFlight(settings.max_inflight_per_client)
     install_log_redaction()
     app.state.staff_token, app.state.staff_token_generated = staff_token(settings)
     errors.install(app)

@@ -88,5 +88,12 @@ async def require_staff_or_link(request: Request, creds: HTTPAuthorizationCreden
     raise Unauthorized()
 
 
+async def run_answer(request: Request, service: AssistantService, fn, *args):
+    """An answer in a worker thread, bounded per client in flight and cancelled when the client goes away
+    (assistant/api/inflight.py); the rules engine's own deadline applies inside."""
+    deadline = service.settings.answer_deadline_s + (service.settings.llm_deadline_s if service.settings.llm_enabled else 0)
+    return await request.app.state.inflight.run(request, deadline, fn, *args)
+
+
 def record_answer(request: Request, answer) -> None:
     request.app.state.metrics.answers.labels(answer.intent, answer.engine, str(answer.refused).lower()).inc()

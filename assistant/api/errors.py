@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api.deps import Unauthorized
+from assistant.api.inflight import TooManyInFlight
 from assistant.retrieve import DenseUnavailable
 from assistant.service import InvalidInput, SessionDenied
 from assistant.store import StoreUnavailable
@@ -51,6 +52,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Unauthorized)
     async def _unauth(request: Request, exc: Unauthorized):
         return error(401, "unauthorized", "需要工作人员令牌：请在请求头加 Authorization: Bearer <OPC_STAFF_TOKEN>。")
+
+    @app.exception_handler(TooManyInFlight)
+    async def _inflight(request: Request, exc: TooManyInFlight):
+        return JSONResponse({"error": {"code": "too_many_in_flight",
+                                       "message": "您还有问题正在处理中，请等上一个回答完成后再问。"}},
+                            status_code=429, headers={"Retry-After": "1"})
 
     @app.exception_handler(StoreUnavailable)
     async def _store(request: Request, exc: StoreUnavailable):

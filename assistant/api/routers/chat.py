@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from sse_starlette.sse import EventSourceResponse
 
-from assistant.api.deps import get_service, record_answer, session_token
+from assistant.api.deps import get_service, record_answer, run_answer, session_token
 from assistant.api.schemas import ChatAnswer, ChatRequest
 from assistant.contract import ErrorResponse
 from assistant.service import AssistantService, token_hash
@@ -30,11 +29,11 @@ async def owned_answer(body: ChatRequest, request: Request, service: AssistantSe
             service.authorize_session(body.session_id, token)
             return service.chat(body.message, body.session_id)
 
-        answer = await run_in_threadpool(authorized_chat)
+        answer = await run_answer(request, service, authorized_chat)
         token = None
     else:  # a new session: with the database down the answer is still given, unstored and without a secret
         sid, token = service.new_session()
-        answer = await run_in_threadpool(service.chat, body.message, sid, True, token_hash(token), True)
+        answer = await run_answer(request, service, service.chat, body.message, sid, True, token_hash(token), True)
         token = token if answer.turn_id else None
     record_answer(request, answer)
     return ChatAnswer(**answer.model_dump(), session_token=token)

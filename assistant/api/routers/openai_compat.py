@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette.sse import EventSourceResponse
 
-from assistant.api.deps import get_service, record_answer, session_token
+from assistant.api.deps import run_answer, get_service, record_answer, session_token
 from assistant.api.schemas import ChatCompletionRequest
 from assistant.api.routers.chat import answer_parts
 from assistant.contract import Answer, ErrorResponse
@@ -66,8 +66,8 @@ async def completions(body: ChatCompletionRequest, request: Request, service: As
         raise InvalidInput("no_user_message", "messages 中至少需要一条 user 消息。")
     service.validate_message(users[-1])
     sid, token = await run_in_threadpool(session_for, body, request, service)
-    answer = await run_in_threadpool(service.chat_conversation, users, sid, token_hash(token) if token else None,
-                                     token is not None)  # a new session degrades to an unstored answer
+    answer = await run_answer(request, service, service.chat_conversation, users, sid,
+                              token_hash(token) if token else None, token is not None)  # a new session degrades to an unstored answer
     record_answer(request, answer)
     token = token if answer.turn_id else None
     headers = {"X-Session-Id": sid, "X-Session-Stored": "true" if answer.turn_id else "false",
