@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     db_busy_timeout_s: float = 15.0
     max_message_chars: int = 2000
     max_body_bytes: int = 65536
-    max_ui_body_bytes: int = 2_000_000  # the web UI posts the whole chat history with each turn
+    max_ui_body_bytes: int = 65536  # a web UI event carries one message and a few fields (the history stays on the server)
+    ui_session_capacity: int = 500  # Gradio sessions kept in memory per page (the oldest go first)
+    ui_concurrency: int = 4  # web UI events run at once per event (one slow answer does not hold the page for all)
+    ui_queue_size: int = 64  # web UI events waiting; past it the page says the service is busy
     max_replay_messages: int = 12  # earlier user messages a /v1 client's history may replay
     max_replay_chars: int = 6000  # and their characters together (the oldest are dropped first)
     # Bounded work per message: past these, a polite answer asks for a shorter message (assistant/budget.py).

@@ -84,12 +84,28 @@ def test_phone_width_chat(browser, server, output_dir):
     ctx.close()
 
 
-def test_staff_page_creates_a_case(page, output_dir):
-    page.get_by_role("tab", name="窗口办件（工作人员）").click()
-    page.locator("#staff-token input").fill(os.environ["OPC_STAFF_TOKEN"])
-    page.locator("#staff-login").click()
-    page.locator("#case-name textarea, #case-name input").first.fill("赵六")
-    page.locator("#case-create").click()
-    page.get_by_text("已建档", exact=False).first.wait_for()
-    page.locator("#case-items").get_by_text("公司章程", exact=False).first.wait_for()
-    page.screenshot(path=str(output_dir / "staff.png"), full_page=True)
+def test_staff_page_is_its_own_and_creates_a_case(browser, server, output_dir):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.set_default_timeout(30000)
+    pg.goto(server.url + "/staff/", wait_until="load")
+    pg.get_by_text("请先登录", exact=False).first.wait_for()  # nothing before the login
+    pg.goto(server.url + "/staff/login")
+    pg.locator("#token").fill(os.environ["OPC_STAFF_TOKEN"])
+    pg.locator("button[type=submit]").click()
+    pg.wait_for_url("**/staff/")
+    pg.locator("#case-name textarea, #case-name input").first.fill("赵六")
+    pg.locator("#case-phone textarea, #case-phone input").first.fill("13812345678")
+    pg.locator("#case-create").click()
+    pg.get_by_text("已建档", exact=False).first.wait_for()
+    pg.locator("#case-items-registration").get_by_text("公司章程", exact=False).first.wait_for()
+    assert pg.locator("#case-name textarea, #case-name input").first.input_value() == ""  # the next visitor starts blank
+    pg.locator("#case-delete").click()
+    pg.locator("#case-delete-confirm").wait_for(state="visible")  # deleting asks first
+    pg.screenshot(path=str(output_dir / "staff.png"), full_page=True)
+    pg.goto(server.url + "/staff/logout")
+    pg.wait_for_url("**/staff/login")
+    pg.goto(server.url + "/staff/")
+    pg.get_by_text("请先登录", exact=False).first.wait_for()
+    assert "窗口办件" not in pg.goto(server.url + "/ui/").text()  # the citizens' page holds no staff screen
+    ctx.close()

@@ -1,213 +1,168 @@
-"""Gradio pages mounted into the FastAPI app. They call the same service layer as the API."""
+"""The citizens' page (/ui: chat, calculator, knowledge) and the counter staff's page (/staff), both Gradio apps
+mounted into the FastAPI app and calling the same service layer as the API.
+
+Nothing on these pages trusts the browser's state: the chat history shown is read from the server's own record of
+the session (text only, the last few turns), so no client can hand the server a file path to serve, and a Gradio
+session holds little more than a session id."""
 from __future__ import annotations
 
-import collections
-import hmac
-import html
 import logging
 import os
-import secrets
-import threading
-import time
-from urllib.parse import quote
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
 
-from assistant.api.deps import print_link  # noqa: E402
-from assistant.cases import STATUS_LABEL, public_view  # noqa: E402
-from assistant.service import AssistantService, InvalidInput, SessionDenied, encodable, printable  # noqa: E402
+from assistant.service import AssistantService, InvalidInput, SessionDenied, printable  # noqa: E402
 from assistant.store import StoreUnavailable  # noqa: E402
 from tools import places  # noqa: E402
-from tools.checklists import checklist_book  # noqa: E402
 from tools.money import yuan  # noqa: E402
 from tools.registry import run_tool  # noqa: E402
+from ui.common import article_link, guarded, render_answer  # noqa: E402
+from ui.staff import StaffLogins, build_staff, staff_router  # noqa: E402
 
-DRAFT_BANNER = ("<div id='draft-banner' style='background:#fdecea;border-radius:8px;padding:8px 12px'>"
-                "⚠️ 政策为<b>征求意见稿（草案）</b>，金额与条件以正式印发版本和主管部门解释为准。</div>")
+HEADER = ("<header id='site-head'><h1>盐城人工智能OPC创业助手</h1>"
+          "<p id='draft-banner' role='note'>政策为<b>征求意见稿（草案）</b>，金额与条件以正式印发版本和主管部门解释为准。</p></header>")
+FOOTER = ("<footer id='site-foot'><p>隐私提示：您的提问会在服务器保存 {days} 天，用于连续对话和改进服务，期满删除。"
+          "请不要输入身份证号、银行卡号、手机号等个人信息。点“新对话”后，本页不再使用之前的对话。</p>"
+          "<p>本助手依据盐城市人工智能OPC创新创业行动方案及附件（征求意见稿）作答，具体以各责任部门解释为准。</p></footer>")
 SUGGESTED = ["硕士来盐城创业每月生活补贴多少？", "算力券第一年50万，第二年80万，能拿多少？", "我想开一家OPC公司要办什么？",
              "OPC社区认定需要什么条件？", "我能享受哪些政策？"]
+PROGRESS = "正在查阅政策原文、核对条件并计算，请稍候……"
 DEGREES = ["博士", "硕士", "本科", "技师班", "专科", "其他"]
 DISTRICTS = places.metro_names() + places.reference_names()  # from knowledge/places.yaml
+HISTORY_TURNS = 10  # turns of a session shown on the page (read from the server's record each time)
+MAX_SEARCH_CHARS = 500  # the same cap as GET /api/search
 CSS = """
-#draft-banner{margin-bottom:6px}
+#site-head h1{font-size:1.5rem;margin:0 0 4px}
+#draft-banner{background:#fdecea;color:#7f1d1d;border-radius:8px;padding:8px 12px;margin:0}
+#site-foot{font-size:.85rem;color:#4b5563;margin-top:8px}
 .cite details{margin:2px 0}
-@media (max-width: 640px){ .gradio-container{padding:4px !important} }
+#chatbot .message table{display:block;overflow-x:auto;max-width:100%}
+#calc-table{overflow-x:auto}
+@media (prefers-color-scheme: dark){#draft-banner{background:#4c1d1d;color:#fde2e2}#site-foot{color:#9ca3af}}
+.dark #draft-banner{background:#4c1d1d;color:#fde2e2}
+@media (max-width: 640px){.gradio-container{padding:4px !important}}
 """
-
-
 log = logging.getLogger("opc.ui")
 
 
-class StaffLogins:
-    """Staff logins of the web UI: each is a random id that expires (it is not the Gradio session hash, which
-    travels in URLs). The token is compared in constant time; after repeated failures a client must wait before
-    its next try (refused without checking, so no worker is held), and each failure is logged. The client is the
-    one the API guard resolved (no header picks it); failures from all clients together have a budget too, so
-    neither many addresses nor a flood of new ones (the oldest are dropped, never all) buys more guesses."""
-
-    FREE_TRIES, WINDOW_S, MAX_WAIT_S = 3, 900, 60
-    GLOBAL_FREE_TRIES, MAX_CLIENTS = 30, 10000
-
-    def __init__(self, token_getter, hours: float):
-        self.token_getter, self.ttl = token_getter, hours * 3600
-        self._sessions: dict[str, float] = {}
-        self._failures: dict[str, list[float]] = {}  # per client, oldest client first
-        self._all_failures: collections.deque[float] = collections.deque(maxlen=self.GLOBAL_FREE_TRIES + 10)
-        self._lock = threading.Lock()
-
-    def _backoff(self, times, free: int, now: float) -> int:
-        fails = [t for t in times if now - t < self.WINDOW_S]
-        if len(fails) < free:
-            return 0
-        wait = min(2 ** (len(fails) - free), self.MAX_WAIT_S)
-        return max(0, int(fails[-1] + wait - now + 0.999))
-
-    def wait_s(self, client: str, now: float) -> int:
-        return max(self._backoff(self._failures.get(client, []), self.FREE_TRIES, now),
-                   self._backoff(self._all_failures, self.GLOBAL_FREE_TRIES, now))
-
-    def login(self, given: str | None, client: str) -> tuple[str | None, str]:
-        """(login id or None, message for the page)."""
-        now = time.time()
-        with self._lock:
-            wait = self.wait_s(client, now)
-            if wait:
-                log.warning("staff UI login refused for %s: too many failures, retry in %ds", client, wait)
-                return None, f"尝试次数过多，请 {wait} 秒后再试。"
-            if isinstance(given, str) and encodable(given) and hmac.compare_digest(
-                    given.encode(), self.token_getter().encode()):
-                self._failures.pop(client, None)
-                self._sessions = {k: v for k, v in self._sessions.items() if v > now}
-                sid = secrets.token_urlsafe(24)
-                self._sessions[sid] = now + self.ttl
-                return sid, f"已登录（{self.ttl / 3600:g} 小时内有效）。"
-            fails = [t for t in self._failures.pop(client, []) if now - t < self.WINDOW_S] + [now]
-            while len(self._failures) >= self.MAX_CLIENTS:  # bounded memory: the longest-quiet client goes
-                self._failures.pop(next(iter(self._failures)))
-            self._failures[client] = fails[-20:]
-            self._all_failures.append(now)
-        log.warning("staff UI login failed from %s (%d failures in %d min)", client, len(fails), self.WINDOW_S // 60)
-        return None, "令牌不正确。"
-
-    def valid(self, sid: str | None) -> bool:
-        return bool(sid) and self._sessions.get(sid, 0) > time.time()
-
-
-def client_of(request: gr.Request | None) -> str:
-    """The client key the API guard resolved for this request (assistant/api/clients.py), else the peer."""
-    raw = getattr(request, "request", None) if request else None
-    key = ((getattr(raw, "scope", None) or {}).get("state") or {}).get("opc_client")
-    if key:
-        return key
-    return request.client.host if request and request.client else "unknown"
-
-
-def article_link(doc: str, section: str) -> str:
-    return f"/policies/{doc}#{quote(section)}"
-
-
-def render_answer(ans) -> str:
-    """The answer Markdown plus citations as expandable quotes with their article."""
-    out = ans.answer
-    if ans.citations:
-        cites = "".join(
-            f"<details><summary>📄 《{html.escape(c.doc_title)}》{html.escape(c.section)}</summary>"
-            f"<blockquote>{html.escape(c.quote)}</blockquote>"
-            f"<a href='{article_link(c.doc, c.section)}' target='_blank'>查看原文</a></details>" for c in ans.citations)
-        out += f"\n\n<div class='cite'>{cites}</div>"
-    return out
-
-
-def build_ui(service: AssistantService, logins: StaffLogins) -> gr.Blocks:
+def build_ui(service: AssistantService) -> gr.Blocks:
     with gr.Blocks(title="盐城OPC创业助手") as demo:
-        gr.Markdown("# 盐城人工智能OPC创业助手")
-        gr.HTML(DRAFT_BANNER)
+        gr.HTML(HEADER)
         with gr.Tabs():
             _chat_tab(service)
             _calculator_tab()
             _knowledge_tab(service)
-            _staff_tab(service, logins)
+        gr.HTML(FOOTER.format(days=service.settings.retention_days))
     return demo
+
+
+def _history(service: AssistantService, sid: str | None) -> tuple[list[dict], list[str]]:
+    """The last turns of the session as the server stored them (text only), and their turn ids."""
+    if not sid:
+        return [], []
+    try:
+        turns = service.store.turns(sid)[-HISTORY_TURNS:]
+    except StoreUnavailable:
+        return [], []
+    messages, ids = [], []
+    for t in turns:
+        answer = t["answer"]
+        messages += [{"role": "user", "content": t["question"]},
+                     {"role": "assistant", "content": render_answer(answer.get("answer", ""), answer.get("citations", []))}]
+        ids.append(t["turn_id"])
+    return messages, ids
 
 
 def _chat_tab(service: AssistantService) -> None:
     with gr.Tab("对话", id="chat"):
-        session = gr.State(None)
-        turn_ids = gr.State([])
-        follow_state = gr.State([])
-        chatbot = gr.Chatbot(label="对话", height=520, elem_id="chatbot", feedback_options=("Like", "Dislike"),
+        session, turn_ids, follow_state = gr.State(None), gr.State([]), gr.State([])
+        chatbot = gr.Chatbot(label="对话", height="62vh", elem_id="chatbot", feedback_options=("Like", "Dislike"),
                              placeholder="您好！可以问政策、算补贴、查办事清单。")
         with gr.Row():
             box = gr.Textbox(placeholder="请输入问题，例如：硕士来盐城每月生活补贴多少？", show_label=False, scale=5,
-                             elem_id="chat-input", max_lines=4)
+                             elem_id="chat-input", max_lines=4, max_length=service.settings.max_message_chars)
             send = gr.Button("发送", variant="primary", scale=1, elem_id="chat-send")
+            new = gr.Button("新对话", scale=1, elem_id="chat-new")
         with gr.Row():
             follow_btns = [gr.Button(visible=False, size="sm", elem_classes=["follow-up"]) for _ in range(3)]
-        gr.Examples(SUGGESTED, inputs=box, label="试试这些问题")
+        with gr.Row(elem_id="examples"):
+            example_btns = [gr.Button(q, size="sm", elem_classes=["example"]) for q in SUGGESTED]
+        hide = [gr.update(visible=False)] * 3
 
-        def respond(message, history, sid, tids):
-            history = list(history or [])
-            message = printable(message) if isinstance(message, str) else ""  # what can be shown back and stored
+        @guarded
+        def respond(message, sid):
+            """Show the question at once with a progress line, then the answer in parts, then the server's record."""
+            message = printable(message) if isinstance(message, str) else ""
+            shown, ids = _history(service, sid)
             if not message.strip():
-                yield history, sid, tids, "", [], *[gr.update(visible=False)] * 3
+                yield shown, sid, ids, "", [], *hide
                 return
-            history.append({"role": "user", "content": message})
+            pending = shown + [{"role": "user", "content": message}, {"role": "assistant", "content": PROGRESS}]
+            yield pending, sid, ids, "", [], *hide
             try:
                 ans = service.chat(message, sid, degrade=True)  # a database outage still gets the policy answer
             except InvalidInput as exc:
-                history.append({"role": "assistant", "content": f"⚠️ {exc.message}"})
-                yield history, sid, tids, "", [], *[gr.update(visible=False)] * 3
+                pending[-1] = {"role": "assistant", "content": f"提示：{exc.message}"}
+                yield pending, sid, ids, "", [], *hide
                 return
-            full = render_answer(ans)
-            history.append({"role": "assistant", "content": ""})
             step = max(len(ans.answer) // 6, 40)
             for end in range(step, len(ans.answer), step):  # stream the answer text in parts
-                history[-1] = {"role": "assistant", "content": ans.answer[:end]}
-                yield history, ans.session_id, tids, "", [], *[gr.update(visible=False)] * 3
-            history[-1] = {"role": "assistant", "content": full}
-            tids = list(tids) + [ans.turn_id]
+                pending[-1] = {"role": "assistant", "content": ans.answer[:end]}
+                yield pending, ans.session_id, ids, "", [], *hide
+            if ans.turn_id:
+                final, ids = _history(service, ans.session_id)
+            else:  # not stored (database down): this exchange only
+                final = pending[:-1] + [{"role": "assistant", "content": render_answer(
+                    ans.answer, [c.model_dump() for c in ans.citations])}]
             ups = [gr.update(value=f, visible=True) for f in ans.follow_up[:3]]
-            ups += [gr.update(visible=False)] * (3 - len(ups))
-            yield history, ans.session_id, tids, "", ans.follow_up[:3], *ups
+            yield final, ans.session_id, ids, "", ans.follow_up[:3], *ups, *hide[len(ups):]
 
         outputs = [chatbot, session, turn_ids, box, follow_state, *follow_btns]
-        send.click(respond, [box, chatbot, session, turn_ids], outputs)
-        box.submit(respond, [box, chatbot, session, turn_ids], outputs)
-        send_flag = gr.State(False)
-
-        def pick(f, i):
-            text = f[i] if i < len(f) else ""
-            asks_user = "您" in text or text.startswith("请")  # the assistant's own questions address the user as 您
-            # a question put to the user goes into the box to be answered; a suggested question is sent
-            return gr.update(value="" if asks_user else text,
-                             placeholder=text if asks_user else "请输入问题，例如：硕士来盐城每月生活补贴多少？"), not asks_user
-
-        def maybe_respond(flag, message, history, sid, tids):
-            if not flag:
-                yield (gr.skip(),) * len(outputs)
+        send.click(respond, [box, session], outputs)
+        box.submit(respond, [box, session], outputs)
+        @guarded
+        def follow(text, sid):
+            """A suggested question is sent; the assistant's own question to the user (您…？/请…) goes into the
+            input's placeholder to be answered, never sent as if the user had asked it."""
+            if isinstance(text, str) and ("您" in text or text.startswith("请")):
+                yield (*[gr.skip()] * 3, gr.update(value="", placeholder=text), *[gr.skip()] * 4)
                 return
-            yield from respond(message, history, sid, tids)
+            yield from respond(text, sid)
 
-        for i, b in enumerate(follow_btns):
-            b.click(lambda f, i=i: pick(f, i), follow_state, [box, send_flag]).then(
-                maybe_respond, [send_flag, box, chatbot, session, turn_ids], outputs)
+        for b in example_btns:  # an example chip sends its text, as the send button would
+            b.click(respond, [b, session], outputs)
+        for b in follow_btns:
+            b.click(follow, [b, session], outputs)
+        new.click(lambda: ([], None, [], "", [], *hide), None, outputs)  # the old session no longer answers here
+        chatbot.clear(lambda: ([], None, [], "", [], *hide), None, outputs)
 
-        def on_like(data: gr.LikeData, sid, tids):
+        @guarded
+        def on_like(data: gr.LikeData, sid, ids):
             if not sid:
                 return
             n = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-            answer_no = (n + 1) // 2 - 1
-            turn = tids[answer_no] if 0 <= answer_no < len(tids) else None
+            turn = ids[n // 2] if isinstance(n, int) and 0 <= n // 2 < len(ids) else None
             helpful = data.liked is True or data.liked in ("有用", "Like")
             try:
                 service.feedback(sid, turn, helpful, None if isinstance(data.liked, bool) else str(data.liked))
-            except (InvalidInput, SessionDenied, StoreUnavailable) as exc:  # unstored answer or database down: nothing to rate
+            except (InvalidInput, SessionDenied, StoreUnavailable) as exc:  # unstored answer or database down
                 log.warning("feedback not stored: %s", exc)
 
         chatbot.like(on_like, [session, turn_ids], None)
+
+
+def _calc_error(exc: Exception) -> str:
+    """One Chinese line for a form value the tool cannot read (never pydantic's English text or a URL)."""
+    if isinstance(exc, ValidationError):
+        msg = str(exc.errors()[0].get("msg", "")).removeprefix("Value error, ")
+        return f"输入有误：{msg}" if any("\u4e00" <= ch <= "\u9fff" for ch in msg) else "输入有误，请检查填写的内容。"
+    if isinstance(exc, ValueError) and any("\u4e00" <= ch <= "\u9fff" for ch in str(exc)):
+        return f"输入有误：{exc}"
+    return "输入有误，请检查填写的内容。"
 
 
 def _calculator_tab() -> None:
@@ -221,7 +176,7 @@ def _calculator_tab() -> None:
         with gr.Row():
             district = gr.Dropdown(["不确定"] + DISTRICTS, value="不确定", label="企业所在区县")
             role = gr.Dropdown(["不确定", "创始人", "高管", "员工"], value="不确定", label="身份")
-            spend = gr.Textbox(label="每年算力费用（元，逗号分隔，如 50万,80万）")
+            spend = gr.Textbox(label="每年算力费用（元；几年用 ; 或 、 分隔，如 50万;80万）", max_length=200)
             area = gr.Number(value=None, label="拟购新房面积（平方米）", minimum=0)
         plans = gr.CheckboxGroup(["算力", "数据", "模型", "场景", "大赛", "活动", "贷款", "买房", "租房"], label="计划或已有的事项")
         run = gr.Button("计算", variant="primary", elem_id="calc-run")
@@ -230,6 +185,7 @@ def _calculator_tab() -> None:
                              wrap=True, interactive=False, elem_id="calc-table")
         chart = gr.BarPlot(x="政策", y="金额（元）", title="估算金额（能按公式计算的项目）", elem_id="calc-chart")
 
+        @guarded
         def calculate(age, degree, full_time, first_si, district, role, spend, area, plans):
             yn = {"是": True, "否": False}
             args = {k: v for k, v in {
@@ -241,46 +197,56 @@ def _calculator_tab() -> None:
             }.items() if v is not None}
             try:
                 r = run_tool("match_policies", args)
-            except Exception as exc:  # validation errors from the form
-                return f"⚠️ 输入有误：{exc}", pd.DataFrame(), pd.DataFrame({"政策": [], "金额（元）": []})
-            rows, bars = [], []
-            for it in r["items"]:
-                amount = (yuan(it["estimate"]) if it["estimate"] is not None else
-                          (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else it.get("amount_note") or "按审核确定"))
-                conds = "；".join(f"{c['status']}：{c['condition']}" for c in it["conditions"])
-                rows.append([it["title"], f"[{it['section']}]({article_link(it['doc'], it['section'])})", it["verdict"],
-                             amount, conds])
-                if it.get("in_total"):  # only grants: a loan or a rent waiver is not money received
-                    bars.append({"政策": it["title"], "金额（元）": it["estimate"]})
-            head = (f"**能按公式计算的补贴合计约 {yuan(r['estimated_total'])}**（以满足全部条件为前提）。{r.get('total_note', '')}"
-                    + ("　待补充：" + "、".join(r["missing"]) if r["missing"] else "") + "\n\n" + " ".join(r["caveats"]))
-            return head, pd.DataFrame(rows, columns=["政策", "条款", "判断", "金额", "条件"]), pd.DataFrame(
-                bars or [{"政策": "（暂无可计算项）", "金额（元）": 0}])
+            except (ValidationError, ValueError, TypeError) as exc:
+                return _calc_error(exc), pd.DataFrame(), pd.DataFrame({"政策": [], "金额（元）": []})
+            return _calc_output(r)
 
         run.click(calculate, [age, degree, full_time, first_si, district, role, spend, area, plans], [total, table, chart])
+
+
+def _calc_output(r: dict):
+    rows, bars = [], []
+    for it in r["items"]:
+        amount = (yuan(it["estimate"]) if it["estimate"] is not None else
+                  (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else it.get("amount_note") or "按审核确定"))
+        conds = "；".join(f"{c['status']}：{c['condition']}" for c in it["conditions"])
+        rows.append([it["title"], f"[{it['section']}]({article_link(it['doc'], it['section'])})", it["verdict"],
+                     amount, conds])
+        if it.get("in_total"):  # only grants: a loan or a rent waiver is not money received
+            bars.append({"政策": it["title"], "金额（元）": it["estimate"]})
+    head = (f"**能按公式计算的补贴合计约 {yuan(r['estimated_total'])}**（以满足全部条件为前提）。{r.get('total_note', '')}"
+            + ("　待补充：" + "、".join(r["missing"]) if r["missing"] else "") + "\n\n" + " ".join(r["caveats"]))
+    return head, pd.DataFrame(rows, columns=["政策", "条款", "判断", "金额", "条件"]), pd.DataFrame(
+        bars or [{"政策": "（暂无可计算项）", "金额（元）": 0}])
 
 
 def _knowledge_tab(service: AssistantService) -> None:
     with gr.Tab("知识库", id="knowledge"):
         with gr.Row():
-            q = gr.Textbox(label="检索原文", placeholder="例如：算力券", scale=4, elem_id="kb-query")
+            q = gr.Textbox(label="检索原文", placeholder="例如：算力券", scale=4, elem_id="kb-query",
+                           max_length=MAX_SEARCH_CHARS)
             go = gr.Button("检索", scale=1)
         hits = gr.Markdown()
         doc = gr.Dropdown([], label="浏览文件", elem_id="kb-doc")
         body = gr.Markdown()
 
+        @guarded
         def do_search(text):
-            if not (text or "").strip():
+            text = printable(text) if isinstance(text, str) else ""
+            if not text.strip():
                 return "请输入关键词。"
-            res = service.search(text, 8)
+            if len(text) > MAX_SEARCH_CHARS:
+                return f"检索词太长了（{len(text)}字），请控制在{MAX_SEARCH_CHARS}字以内。"
+            res = service.search(text, 5)
             if not res.results:
                 return "没有找到相关条款。"
-            return "\n\n".join(f"**《{h.doc_title}》{h.section}**　得分 {h.score:.4f}　[原文]({article_link(h.doc, h.section)})\n> {h.quote}"
+            return "\n\n".join(f"**《{h.doc_title}》{h.section}**　[原文]({article_link(h.doc, h.section)})\n> {h.quote}"
                                for h in res.results)
 
         def docs():
             return gr.update(choices=[(d.title, d.id) for d in service.index.docs])
 
+        @guarded
         def show(doc_id):
             if not doc_id:
                 return ""
@@ -294,113 +260,17 @@ def _knowledge_tab(service: AssistantService) -> None:
         doc.change(show, doc, body)
 
 
-def _staff_tab(service: AssistantService, logins: StaffLogins) -> None:
-    names = {e.id: e.name for e in checklist_book().entity_types}
-    with gr.Tab("窗口办件（工作人员）", id="staff"):
-        login_id = gr.State(None)  # a StaffLogins id; every staff function checks it is still valid
-        loaded = gr.State(None)  # the ticks as loaded, so saving sends only what this page changed
-        with gr.Row():
-            token = gr.Textbox(label="工作人员令牌", type="password", scale=4, elem_id="staff-token")
-            login = gr.Button("登录", scale=1, elem_id="staff-login")
-        status_msg = gr.Markdown()
-        with gr.Group(visible=False) as panel:
-            gr.Markdown("### 新建办件")
-            with gr.Row():
-                name = gr.Textbox(label="办事人姓名", elem_id="case-name")
-                phone = gr.Textbox(label="电话", elem_id="case-phone")
-                etype = gr.Dropdown([(v, k) for k, v in names.items()], label="主体类型", value="llc_single",
-                                    elem_id="case-type")
-            create = gr.Button("生成清单并建档", variant="primary", elem_id="case-create")
-            gr.Markdown("### 办件")
-            with gr.Row():
-                search_q = gr.Textbox(label="搜索（姓名、编号、类型、证件号）", scale=4)
-                refresh = gr.Button("刷新列表", scale=1)
-            cases_table = gr.Dataframe(headers=["编号", "办事人", "电话", "类型", "状态", "进度"], interactive=False,
-                                       elem_id="case-list")
-            case_id = gr.Textbox(label="当前办件编号", elem_id="case-id")
-            items = gr.CheckboxGroup(label="材料清单（勾选已收齐的）", elem_id="case-items")
-            with gr.Row():
-                note = gr.Textbox(label="备注", scale=3)
-                case_status = gr.Dropdown([(v, k) for k, v in STATUS_LABEL.items()], label="状态", scale=1)
-            save = gr.Button("保存", elem_id="case-save")
-            links = gr.Markdown(elem_id="case-links")
-            delete = gr.Button("删除办件", variant="stop")
-
-        def do_login(tok, request: gr.Request):
-            sid, message = logins.login(tok, client_of(request))
-            return sid, gr.update(visible=bool(sid)), message, ""
-
-        def listing(sess, q=None):
-            if not logins.valid(sess):
-                return pd.DataFrame()
-            rows = [[c["id"], c["visitor_name"], c["phone"] or "", names[c["entity_type"]], c["status_label"],
-                     f"{c['progress']['done']}/{c['progress']['total']}"]
-                    for c in (public_view(x) for x in service.list_cases(q or None))]
-            return pd.DataFrame(rows, columns=["编号", "办事人", "电话", "类型", "状态", "进度"])
-
-        def load(sess, cid):
-            case = service.get_case(cid) if logins.valid(sess) and cid else None
-            if not case:
-                return (gr.update(choices=[], value=[]), gr.update(value=None),
-                        ("没有找到这个办件。" if logins.valid(sess) else "请先登录（登录 8 小时后需重新登录）。") if cid else "",
-                        None)
-            choices = [(f"{i['step_title']}｜{i['text']}", i["key"]) for i in case["checklist"]]
-            done = [i["key"] for i in case["checklist"] if i["done"]]
-            notes = "\n".join(f"- {n['text']}" for n in case["notes"])
-            token = logins.token_getter()
-            return (gr.update(choices=choices, value=done), gr.update(value=case["status"]),
-                    f"[打印清单（HTML）]({print_link(token, cid)})　[PDF]({print_link(token, cid, 'pdf')})"
-                    f"（链接 1 小时内有效）\n\n{notes}", done)
-
-        def do_create(sess, n, p, t):
-            if not logins.valid(sess):
-                return "请先登录。", "", pd.DataFrame()
-            if not (n or "").strip():
-                return "请填写办事人姓名。", "", listing(sess)
-            try:
-                case = service.create_case(n, t or "llc_single", ["registration", "seal", "bank", "tax", "social",
-                                                                 "housing_fund"], (p or "").strip() or None)
-            except Exception as exc:  # invalid phone and the like
-                return f"输入有误：{exc}", "", listing(sess)
-            return f"已建档：{case['id']}（{len(case['checklist'])} 项材料）", case["id"], listing(sess)
-
-        def do_save(sess, cid, checked, n, st, was):
-            case = service.get_case(cid) if logins.valid(sess) and cid else None
-            if not case:
-                return "没有找到这个办件。" if logins.valid(sess) else "请先登录。"
-            checked = set(checked or [])
-            before = set(was) if was is not None else {i["key"] for i in case["checklist"] if i["done"]}
-            # only this page's changes: a colleague's ticks made meanwhile are kept
-            tick = {k: True for k in checked - before} | {k: False for k in before - checked}
-            service.update_case(cid, tick=tick or None, note=(n or "").strip() or None, status=st or None)
-            return "已保存。"
-
-        def do_delete(sess, cid):
-            if logins.valid(sess) and cid and service.delete_case(cid):
-                return f"已删除 {cid}。", "", listing(sess)
-            return "没有找到这个办件。", cid, listing(sess)
-
-        shown = [items, case_status, links, loaded]
-        login.click(do_login, token, [login_id, panel, status_msg, token]).then(listing, login_id, cases_table)
-        create.click(do_create, [login_id, name, phone, etype], [status_msg, case_id, cases_table]).then(
-            load, [login_id, case_id], shown)
-        refresh.click(listing, [login_id, search_q], cases_table)
-        search_q.submit(listing, [login_id, search_q], cases_table)
-        case_id.submit(load, [login_id, case_id], shown)
-
-        def pick(evt: gr.SelectData):
-            return evt.row_value[0] if evt.row_value else ""
-
-        cases_table.select(pick, None, case_id).then(load, [login_id, case_id], shown)
-        save.click(do_save, [login_id, case_id, items, note, case_status, loaded], status_msg).then(
-            load, [login_id, case_id], shown).then(listing, login_id, cases_table)
-        delete.click(do_delete, [login_id, case_id], [status_msg, case_id, cases_table])
-
-
 def mount_ui(app, service: AssistantService) -> None:
-    """Errors show a generic message, never exception text; uploads are capped (the UI takes none, and the API
-    layer refuses the upload route)."""
-    logins = StaffLogins(lambda: app.state.staff_token, service.settings.staff_ui_session_hours)
+    """Both pages, each with a bounded queue (several events at once, a small session store) and no file access:
+    the data directory and the process's own files are blocked, and the outer guard lets only the pages' own
+    routes through (assistant/api/guards.py)."""
+    settings = service.settings
+    logins = StaffLogins(lambda: app.state.staff_token, settings.staff_ui_session_hours)
     app.state.staff_logins = logins
-    demo = build_ui(service, logins)
-    gr.mount_gradio_app(app, demo, path="/ui", css=CSS, footer_links=[], show_error=False, max_file_size="1mb")
+    app.include_router(staff_router(logins, settings.staff_ui_session_hours))
+    blocked = [str(settings.data_dir.resolve()), "/proc", "/etc", "/dev", "/sys", "/root", "/home"]
+    for path, demo in (("/ui", build_ui(service)), ("/staff", build_staff(service, logins))):
+        demo.state_session_capacity = settings.ui_session_capacity
+        demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
+        gr.mount_gradio_app(app, demo, path=path, css=CSS, footer_links=[], show_error=False, max_file_size="1kb",
+                            allowed_paths=[], blocked_paths=blocked)

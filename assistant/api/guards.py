@@ -22,6 +22,12 @@ from assistant.ratelimit_pg import PgRateLimiter, is_postgres
 # they share the UI's own, larger allowance.
 LIMITED = ("/api/chat", "/api/search", "/api/tools/", "/api/feedback", "/v1/chat/completions")
 UI = "/ui/"
+UI_PAGES = ("/ui", "/staff")  # the mounted Gradio apps
+# The only routes of the mounted pages a browser needs: the page, its config, theme and static files, the staff
+# login, and the queue (join, data, heartbeat, cancel). Everything else Gradio serves (file=, upload,
+# process_recording, run/, api/, call/, stream/, proxy=, monitoring…) is refused before it is reached.
+UI_ALLOWED = re.compile(r"(?!.*\.\.)/(?:ui|staff)(?:/?|/config/?|/theme\.css|/favicon\.ico|/(?:assets|static|svelte)/[\w./-]+"
+                        r"|/login|/logout|/gradio_api/(?:heartbeat/[\w-]+|queue/(?:join|data)|cancel|reset/?))")
 MCP = "/mcp"
 # MCP messages that run nothing costly; anything else (tools/call, unknown, unparseable) counts as an API call.
 MCP_FREE = {"initialize", "ping", "tools/list", "prompts/list", "resources/list", "resources/templates/list"}
@@ -92,7 +98,7 @@ def limit_kind(path: str, method: str) -> str | None:
     """Which allowance a request draws on: "api", "ui", "mcp" (decided per message, after the body is read) or None."""
     if path.startswith(LIMITED):
         return "api"
-    if method == "POST" and path.startswith(UI):
+    if method == "POST" and path.startswith(UI_PAGES):
         return "ui"
     if method == "POST" and (path == MCP or path.startswith(MCP + "/")):
         return "mcp"
@@ -108,7 +114,7 @@ async def _send_error(send, status: int, code: str, message: str, headers: dict[
 
 
 def _security_headers(path: str) -> list[tuple[bytes, bytes]]:
-    csp = FRAME_ONLY_CSP if path.startswith(("/ui", "/docs", "/redoc")) else STRICT_CSP
+    csp = FRAME_ONLY_CSP if path.startswith(("/ui", "/staff", "/docs", "/redoc")) else STRICT_CSP
     return [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"no-referrer"), (b"content-security-policy", csp.encode())]
 
@@ -130,16 +136,18 @@ class Guard:
         path, method = scope.get("path", ""), scope.get("method", "GET")
         if path.endswith(UPLOADS):
             return await _send_error(send, 403, "uploads_disabled", "本服务不接收上传文件。")
+        if path.startswith(UI_PAGES) and path.split("/")[1] in ("ui", "staff") and not UI_ALLOWED.fullmatch(path):
+            return await _send_error(send, 404, "not_found", "没有找到这个地址或对象。")
         client = self._client(scope)
         kind = limit_kind(path, method)
         if kind in ("api", "ui") and (wait := await self._hit(kind, client, 1)):
             return await self._send_limited(send, wait)
         if method in ("POST", "PUT", "PATCH"):
-            limit = self.settings.max_ui_body_bytes if path.startswith("/ui") else self.settings.max_body_bytes
+            limit = self.settings.max_ui_body_bytes if path.startswith(UI_PAGES) else self.settings.max_body_bytes
             receive, body = await self._read_body(scope, receive, limit)
             if receive is None:
                 return await _send_error(send, 422, "body_too_large", f"请求体过大（上限 {limit} 字节）。")
-            if path.startswith(UI) and has_lone_surrogate(body):  # API routes validate their own fields
+            if path.startswith(UI_PAGES) and has_lone_surrogate(body):  # API routes validate their own fields
                 return await _send_error(send, 422, "invalid_text", "请求中有无法识别的字符（不成对的代理项），请检查输入。")
             if kind == "mcp" and (wait := await self._hit("api", client, mcp_calls(body))):
                 return await self._send_limited(send, wait)
