@@ -204,3 +204,18 @@ def test_sessions_survive_a_server_restart(service, tmp_path):
         assert len(httpx.get(f"{second.url}/api/sessions/{a['session_id']}", headers=owner).json()["turns"]) == 2
     finally:
         second.stop()
+
+
+def test_api_docs_and_favicon_work_offline(server):
+    """/docs and /redoc load Swagger UI and ReDoc from the installed package, never a CDN (the machine may have no
+    internet); the favicon is the product's own."""
+    import re
+
+    for path in ("/docs", "/redoc"):
+        page = httpx.get(server.url + path).text
+        assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page)
+        assert assets and all(a.startswith("/") for a in assets), (path, assets)
+        for a in assets:
+            assert httpx.get(server.url + a).status_code == 200, a
+    icon = httpx.get(server.url + "/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -26,6 +28,7 @@ refused（文件未涉及）、intent、follow_up、engine、latency_ms。错误
 本政策为征求意见稿，金额以正式印发版本为准。"""
 
 
+FAVICON = Path(__file__).resolve().parent.parent.parent / "ui" / "static" / "favicon.svg"
 LOOPBACK = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
@@ -52,7 +55,9 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
         async with mcp_server.session_manager.run():
             yield
 
-    app = FastAPI(title="OPC Assistant 盐城OPC创业助手", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # API docs from the installed package's own Swagger UI and ReDoc files: /docs works with no internet
+    app = FastAPIOffline(title="OPC Assistant 盐城OPC创业助手", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                         favicon_url="/favicon.ico")
     app.state.service = service
     app.state.metrics = Metrics()
     app.state.inflight = InFlight(settings.max_inflight_per_client)
@@ -73,6 +78,10 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
                                                                      "X-Session-Token"])
 
     app.mount("/mcp", mcp_app)  # the same tools over MCP streamable HTTP
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        return FileResponse(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/", include_in_schema=False)
     async def root():
