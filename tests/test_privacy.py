@@ -149,3 +149,59 @@ DAYS = st.dates(date(1900, 1, 1), date(2100, 12, 31))
 def test_dates_and_years_are_never_masked(d1, d2, form, joiner):
     text = d1.strftime(form) + joiner + d2.strftime(form)
     assert mask_text(text) == text
+
+
+# --- session state and turns hold no phone or ID number ----------------------------------------------------------------
+PII = "我手机 138 1234 5678，身份证320902199001011234"
+SECRETS = ("13812345678", "320902199001011234")
+
+
+@pytest.fixture
+def fresh_service(service, tmp_path):
+    """A service of its own database sharing the suite's loaded index."""
+    from assistant.config import Settings
+    from assistant.service import AssistantService
+
+    svc = AssistantService(Settings(data_dir=_DATA, database_url=f"sqlite:///{tmp_path / 'privacy.sqlite3'}"))
+    svc._index, svc._searcher, svc._engine = service._index, service._searcher, service._engine
+    return svc
+
+
+def database_text(svc) -> str:
+    con = sqlite3.connect(svc.settings.db_url.removeprefix("sqlite:///"))
+    try:
+        return "\n".join(con.iterdump())
+    finally:
+        con.close()
+
+
+def test_session_state_and_turns_hold_no_phone_or_id_number(fresh_service):
+    first = fresh_service.chat(f"{PII}，算力券第一年花了150万，第二年80万，能补多少？")
+    assert first.tool_calls  # the amounts were understood
+    fresh_service.chat("那第三年120万呢？我电话一三八一二三四五六七八", first.session_id)
+    dump = digits_of(database_text(fresh_service))
+    for secret in SECRETS:
+        assert secret not in dump
+    state = fresh_service.store.load_state(first.session_id)
+    sentences = state["last_call"]["slots"].get("amount_sentences") or {}
+    assert sentences and all(re.search(r"138\*{4,}5678", s) for s in sentences.values()), sentences
+
+
+CONVERSATIONS = [
+    [f"{PII}，算力券第一年花了150万，第二年80万，能补多少？", "那第三年120万呢？", "三年加起来一共多少？"],
+    [f"{PII}，全日制硕士，28岁，第一次在盐城交社保，生活补贴每月多少？", "那如果是博士呢？", "一共能拿多少？"],
+    ["电话 138 1234 5678 ，数据采购合同20万、首次挂牌服务费9万，各补多少？", "那挂牌服务费5万呢？"],
+    [f"我签了一份90万的数据采购合同，电话0515-8888 8888", "又签了一笔200万的，手机138-1234-5678", "两笔加起来一共多少？"],
+]
+
+
+@pytest.mark.parametrize("turns", CONVERSATIONS)
+def test_masked_state_computes_the_same_amounts(fresh_service, turns):
+    """Each turn answered from the stored (masked) state equals the answer from the unmasked state kept in memory."""
+    sid, state = None, {}
+    for message in turns:
+        stored = fresh_service.chat(message, sid)
+        sid = stored.session_id
+        reply, state, _ = fresh_service.engine.respond(message, copy.deepcopy(state))
+        assert stored.answer == reply.text()
+        assert [c.model_dump() for c in stored.tool_calls] == [c.model_dump() for c in reply.tool_calls]
