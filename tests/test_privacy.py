@@ -205,3 +205,55 @@ def test_masked_state_computes_the_same_amounts(fresh_service, turns):
         reply, state, _ = fresh_service.engine.respond(message, copy.deepcopy(state))
         assert stored.answer == reply.text()
         assert [c.model_dump() for c in stored.tool_calls] == [c.model_dump() for c in reply.tool_calls]
+
+
+# --- the staff token: length, a private file, guesses counted --------------------------------------------------------
+GOOD = "staff-token-for-the-privacy-tests-0123"
+
+
+def app_client(tmp_path, client=("203.0.113.5", 1234), **settings):
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+    from assistant.config import Settings
+    from assistant.service import AssistantService
+
+    s = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'staff.sqlite3'}",
+                 **{"staff_token": GOOD, **settings})
+    app = create_app(s, AssistantService(s), with_ui=False, warm=False)
+    return app, TestClient(app, base_url="http://127.0.0.1", client=client)
+
+
+def test_short_staff_token_is_refused(tmp_path):
+    from assistant.api.deps import staff_token
+    from assistant.config import Settings
+
+    with pytest.raises(RuntimeError, match=r"OPC_STAFF_TOKEN.*24"):
+        staff_token(Settings(data_dir=tmp_path, staff_token="x" * 23))
+    assert staff_token(Settings(data_dir=tmp_path, staff_token="x" * 24)) == ("x" * 24, False)
+    generated, made = staff_token(Settings(data_dir=tmp_path, staff_token=None))
+    assert made and len(generated) >= 24
+
+
+def test_staff_token_from_a_private_file(tmp_path):
+    from assistant.api.deps import staff_token
+    from assistant.config import Settings
+
+    path = tmp_path / "staff.secret"
+    path.write_text(GOOD + "\n")
+    path.chmod(0o600)
+    assert staff_token(Settings(data_dir=tmp_path, staff_token=None, staff_token_file=path)) == (GOOD, False)
+    _, client = app_client(tmp_path, staff_token=None, staff_token_file=str(path))
+    assert client.get("/api/cases", headers={"Authorization": f"Bearer {GOOD}"}).status_code == 200
+    assert client.get("/api/cases", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    path.chmod(0o640)
+    with pytest.raises(RuntimeError, match=r"OPC_STAFF_TOKEN_FILE.*(group|others)"):
+        staff_token(Settings(data_dir=tmp_path, staff_token=None, staff_token_file=path))
+    path.chmod(0o600)
+    with pytest.raises(RuntimeError, match="OPC_STAFF_TOKEN_FILE"):  # both set: which one is meant?
+        staff_token(Settings(data_dir=tmp_path, staff_token=GOOD, staff_token_file=path))
+    with pytest.raises(RuntimeError, match="OPC_STAFF_TOKEN_FILE"):
+        staff_token(Settings(data_dir=tmp_path, staff_token=None, staff_token_file=tmp_path / "missing"))
+    path.write_text("short\n")
+    with pytest.raises(RuntimeError, match="24"):
+        staff_token(Settings(data_dir=tmp_path, staff_token=None, staff_token_file=path))

@@ -20,7 +20,7 @@ from tests.serving import Server
 PG_SKIP = Postgres.unavailable_reason()
 
 ID_NUMBER, PHONE = "320902199001011234", "13812345678"
-SHORT_TOKEN = "short-token"
+LIMITED_TOKEN = "limited-server-staff-token-0123"  # 24+ characters: shorter ones stop the start
 
 
 def post(server, path, payload, **kw):
@@ -53,11 +53,11 @@ def store_url(request, tmp_path):
 
 @pytest.fixture(scope="module")
 def limited(service, tmp_path_factory):
-    """A server with tight limits, a 7-second staff UI login, an info-level access log and a weak staff token."""
+    """A server with tight limits, a 7-second staff UI login, an info-level access log and its own staff token."""
     data = fresh_data(tmp_path_factory.mktemp("limited"))
     srv = Server(data, log_level="info", env={
         "OPC_RATE_LIMIT": "3/minute", "OPC_MAX_REPLAY_MESSAGES": "2", "OPC_STAFF_UI_SESSION_HOURS": "0.002",
-        "OPC_STAFF_TOKEN": SHORT_TOKEN}).start()
+        "OPC_STAFF_TOKEN": LIMITED_TOKEN}).start()
     yield srv
     srv.stop()
 
@@ -202,14 +202,14 @@ def test_staff_ui_login_expires_slows_down_and_keeps_hashes_out_of_the_log(limit
     attacker = Client(limited.url + "/ui/", verbose=False)
     for _ in range(3):
         assert attacker.predict("wrong", api_name="/do_login")[0] == "令牌不正确。"
-    refused = attacker.predict(SHORT_TOKEN, api_name="/do_login")[0]  # even the right token must wait now
+    refused = attacker.predict(LIMITED_TOKEN, api_name="/do_login")[0]  # even the right token must wait now
     assert "秒后再试" in refused
     assert attacker.predict("", api_name="/listing")["data"] == []
 
     time.sleep(int(re.search(r"请 (\d+) 秒后再试", refused).group(1)) + 0.5)  # the same address may try again
     staff = Client(limited.url + "/ui/", verbose=False)
     t0 = time.monotonic()
-    assert staff.predict(SHORT_TOKEN, api_name="/do_login")[0].startswith("已登录")
+    assert staff.predict(LIMITED_TOKEN, api_name="/do_login")[0].startswith("已登录")
     created = staff.predict("钱七", PHONE, "individual", api_name="/do_create")
     assert created[0].startswith("已建档")
     assert [row[0] for row in staff.predict("", api_name="/listing")["data"]] == [created[1]]
@@ -220,7 +220,19 @@ def test_staff_ui_login_expires_slows_down_and_keeps_hashes_out_of_the_log(limit
     assert "staff UI login failed from 127.0.0.1" in log
     assert "/ui/gradio_api/queue/data?session_hash=…" in log
     assert staff.session_hash not in log and attacker.session_hash not in log
-    assert "shorter than 16 characters" in log  # the weak OPC_STAFF_TOKEN was warned about
+
+
+def test_short_staff_token_stops_the_start(tmp_path):
+    """A staff token under 24 characters can be guessed: the server refuses to start and says why."""
+    srv = Server(tmp_path, env={"OPC_STAFF_TOKEN": "short-token"})
+    try:
+        with pytest.raises(RuntimeError, match="server exited") as exited:
+            srv.start(timeout=120)
+    finally:
+        srv.stop()
+    said = str(exited.value)
+    assert "OPC_STAFF_TOKEN: the staff token has 11 characters, at least 24 are needed" in said
+    assert "short-token" not in said
 
 
 def test_print_links_work_in_a_browser_and_expire(server, staff_headers):
@@ -294,7 +306,7 @@ def test_corrupt_database_starts_answers_policy_and_refuses_writes(service, tmp_
 
 # --- 8: personal data ----------------------------------------------------------------------------------------------
 def test_id_numbers_are_hashed_and_masked_files_private_logs_redacted(limited):
-    staff = {"Authorization": f"Bearer {SHORT_TOKEN}"}
+    staff = {"Authorization": f"Bearer {LIMITED_TOKEN}"}
     case = post(limited, "/api/cases", {"visitor_name": "吴十", "phone": "13900001111", "id_number": ID_NUMBER,
                                         "entity_type": "individual"}, headers=staff).json()
     assert case["id_number"] == "3209**********1234"
@@ -474,7 +486,7 @@ def test_staff_login_backoff_survives_forwarded_for_rotation(limited):
         tries = Client(limited.url + "/ui/", verbose=False, headers={"X-Forwarded-For": f"10.1.1.{i}"})
         assert tries.predict("wrong", api_name="/do_login")[0] == "令牌不正确。"
     fresh = Client(limited.url + "/ui/", verbose=False, headers={"X-Forwarded-For": "10.2.2.1"})
-    assert "秒后再试" in fresh.predict(SHORT_TOKEN, api_name="/do_login")[0]
+    assert "秒后再试" in fresh.predict(LIMITED_TOKEN, api_name="/do_login")[0]
 
 
 def test_staff_login_failures_have_a_global_budget_and_are_not_wiped_by_a_flood():

@@ -7,7 +7,7 @@ import logging
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from assistant.config import Settings, secret_file
+from assistant.config import ConfigError, Settings, read_private_file, secret_file
 from assistant.service import AssistantService
 
 log = logging.getLogger("opc.api")
@@ -22,18 +22,27 @@ async def get_service(request: Request) -> AssistantService:
     return request.app.state.service
 
 
-MIN_STAFF_TOKEN = 16
+MIN_STAFF_TOKEN = 24
+MAKE_TOKEN = "`python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
 
 
 def staff_token(settings: Settings) -> tuple[str, bool]:
-    """The configured token, or one generated at first start and kept in the data dir (0600).
-    Returns (token, generated). A short configured token is accepted with a warning in the log."""
-    if settings.staff_token:
-        if len(settings.staff_token) < MIN_STAFF_TOKEN:
-            log.warning("OPC_STAFF_TOKEN is shorter than %d characters and can be guessed; use e.g. "
-                        "`python -c 'import secrets; print(secrets.token_urlsafe(24))'`", MIN_STAFF_TOKEN)
-        return settings.staff_token, False
-    return secret_file(settings, "staff_token")
+    """The token from OPC_STAFF_TOKEN_FILE or OPC_STAFF_TOKEN, else one generated at first start and kept in the data
+    dir (0600). Returns (token, generated). A short token, a file others may read, or both variables set stop the
+    start (ConfigError): a guessable or leaked staff token opens every counter case."""
+    if settings.staff_token and settings.staff_token_file:
+        raise ConfigError("OPC_STAFF_TOKEN and OPC_STAFF_TOKEN_FILE are both set; keep only OPC_STAFF_TOKEN_FILE")
+    if settings.staff_token_file:
+        token, source, generated = read_private_file(settings.staff_token_file, "OPC_STAFF_TOKEN_FILE"), \
+            f"OPC_STAFF_TOKEN_FILE ({settings.staff_token_file})", False
+    elif settings.staff_token:
+        token, source, generated = settings.staff_token, "OPC_STAFF_TOKEN", False
+    else:
+        (token, generated), source = secret_file(settings, "staff_token"), str(settings.data_dir / "staff_token")
+    if len(token) < MIN_STAFF_TOKEN:
+        raise ConfigError(f"{source}: the staff token has {len(token)} characters, at least {MIN_STAFF_TOKEN} are "
+                          f"needed (OPC_STAFF_TOKEN or OPC_STAFF_TOKEN_FILE); make one with {MAKE_TOKEN}")
+    return token, generated
 
 
 async def require_staff(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
