@@ -170,6 +170,20 @@ def redact(text: str) -> str:
     return mask_text(SECRET_PATH.sub(r"\1…", SECRET_QUERY.sub(r"\1…", text)))
 
 
+def mask_address(client: str) -> str:
+    """A client address as a log may keep it: an IPv4 address without its last byte (203.0.113.*), an IPv6 network
+    by its first three groups; any other key (a name the guard gave) as it is."""
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(client, strict=False)
+    except ValueError:
+        return client
+    if net.version == 4:
+        return ".".join(str(net.network_address).split(".")[:3]) + ".*"
+    return ":".join(net.network_address.exploded.split(":")[:3]) + ":*"
+
+
 def id_hash(number: str, key: str) -> str:
     """Keyed hash of an ID number, for lookup without keeping the number (a plain hash is guessable)."""
     return hmac.new(key.encode(), number.strip().upper().encode(), hashlib.sha256).hexdigest()

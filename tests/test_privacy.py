@@ -257,3 +257,41 @@ def test_staff_token_from_a_private_file(tmp_path):
     path.write_text("short\n")
     with pytest.raises(RuntimeError, match="24"):
         staff_token(Settings(data_dir=tmp_path, staff_token=None, staff_token_file=path))
+
+
+def test_wrong_staff_tokens_are_counted_per_client_and_logged(tmp_path, caplog):
+    app, attacker = app_client(tmp_path)
+    from fastapi.testclient import TestClient
+
+    colleague = TestClient(app, base_url="http://127.0.0.1", client=("198.51.100.7", 4321))
+    caplog.set_level(logging.WARNING, logger="opc.api")
+    wrong = {"Authorization": "Bearer guess-0000000000000000000000"}
+    paths = ["/api/cases", "/api/admin/feedback", "/api/sessions/s-nosuchsession", "/api/cases/c-1/summary.html"]
+    codes = [attacker.get(paths[i % len(paths)], headers=wrong).status_code for i in range(10)]
+    assert set(codes) <= {401, 404} and codes.count(401) >= 7  # a wrong token on a session read falls to its secret
+    limited = attacker.get("/api/cases", headers=wrong)
+    assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 300
+    assert limited.json()["error"]["code"] == "staff_token_locked"
+    assert attacker.get("/api/cases", headers={"Authorization": f"Bearer {GOOD}"}).status_code == 429
+    assert colleague.get("/api/cases", headers={"Authorization": f"Bearer {GOOD}"}).status_code == 200
+    assert attacker.get("/healthz").status_code == 200  # only staff requests wait
+    failures = [r for r in caplog.records if "staff token" in r.getMessage()]
+    assert len(failures) >= 10
+    assert all("203.0.113.*" in r.getMessage() and "203.0.113.5" not in r.getMessage() for r in failures)
+    assert not any("guess-" in r.getMessage() for r in caplog.records)
+
+
+def test_wrong_guesses_leave_the_window():
+    """The moving window: the lock lifts when the oldest counted failure is five minutes old; clients are apart."""
+    from assistant.api.deps import StaffGuesses
+    from assistant.privacy import mask_address
+
+    guesses = StaffGuesses()
+    for i in range(StaffGuesses.LIMIT):
+        assert guesses.wait("10.0.0.1", now=i) is None
+        guesses.fail("10.0.0.1", now=i)
+    assert guesses.wait("10.0.0.1", now=100) == 200 and guesses.wait("10.0.0.2", now=100) is None
+    assert guesses.wait("10.0.0.1", now=300.5) is None  # the first failure left; nine remain
+    guesses.fail("10.0.0.1", now=300.5)  # ten again: locked until the failure at 1 s leaves
+    assert guesses.wait("10.0.0.1", now=300.6) == 1 and guesses.wait("10.0.0.1", now=301) is None
+    assert mask_address("2001:db8:1:2::/64") == "2001:0db8:0001:*" and mask_address("testclient") == "testclient"
