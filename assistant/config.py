@@ -37,12 +37,15 @@ class Settings(BaseSettings):
     embed_threads: int | None = None  # cores one embedding call may use; unset: all
     query_cache_size: int = 4096  # query vectors kept (LRU, keyed by the normalised question)
     embed_query_max_chars: int = 256  # longer messages: only their question part is embedded
-    staff_token: str | None = None
+    # The staff token: OPC_STAFF_TOKEN_FILE (a file only its owner can read) keeps it out of the environment, which
+    # child processes inherit and /proc/<pid>/environ shows; OPC_STAFF_TOKEN still works; neither: generated.
+    staff_token: str | None = Field(default=None, repr=False)
+    staff_token_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
 
     openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
-    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"), repr=False)
     llm_model: str = "deepseek-chat"
     llm_timeout_s: float = 20.0  # one HTTP call to the model
     llm_deadline_s: float = 15.0  # the whole LLM answer: every model call and the retry; past it, the rules answer
@@ -72,7 +75,7 @@ class Settings(BaseSettings):
     retention_days: int = 180
     allowed_hosts: str | None = None  # comma-separated Host names; unset: loopback names when bound to loopback
     cors_origins: str = ""  # comma-separated origins allowed cross-origin; empty: same-origin only (UI included)
-    pii_key: str | None = None  # key of the ID-number hash; generated into the data dir when unset
+    pii_key: str | None = Field(default=None, repr=False)  # key of the ID-number hash; unset: generated (data dir)
     staff_ui_session_hours: float = 8.0
 
     @property
@@ -100,6 +103,26 @@ def private_dir(path: Path) -> Path:
     except OSError:  # not ours to change (a mounted volume): leave it
         pass
     return path
+
+
+class ConfigError(RuntimeError):
+    """A setting the service refuses to start with; the message names the variable and the fix."""
+
+
+def read_private_file(path: Path, variable: str) -> str:
+    """The stripped text of a secret file named by `variable`, refused unless only its owner may read or write it."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"{variable}: {path} is not a regular file")
+        if mode & 0o077:
+            raise ConfigError(f"{variable}: {path} can be read or written by group or others (mode "
+                              f"{stat.S_IMODE(mode):o}); make it private with `chmod 600 {path}`")
+        return path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{variable}: cannot read {path} ({exc.strerror or exc})") from None
 
 
 def secret_file(settings: Settings, name: str, nbytes: int = 24) -> tuple[str, bool]:

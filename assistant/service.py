@@ -218,8 +218,14 @@ class AssistantService:
         return answer
 
     def _save(self, session_id: str, message: str, answer: Answer, owner_hash: str | None, degrade: bool) -> str | None:
+        """Every string of the turn and of the state is stored masked (the state keeps the user's sentences, so it
+        would keep their phone and ID numbers); the state's masks keep their length, so offsets into them hold."""
+        from assistant.privacy import mask_data
+
+        state = mask_data(answer.state, keep_length=True)
+        record = {**mask_data(answer.model_dump(mode="json", exclude={"state"})), "state": state}
         try:
-            return self.store.save_turn(session_id, message, answer.model_dump(mode="json"), answer.state, owner_hash)
+            return self.store.save_turn(session_id, message, record, state, owner_hash)
         except StoreUnavailable:
             if not degrade:
                 raise

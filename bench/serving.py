@@ -49,7 +49,7 @@ class Served:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "OPC_DATA_DIR": str(data), "OPC_STAFF_TOKEN": "bench",
+        env = {**os.environ, "OPC_DATA_DIR": str(data), "OPC_STAFF_TOKEN": "bench-staff-token-0123456789",
                "OPC_DATABASE_URL": db_url or f"sqlite:///{data / f'bench-{self.port}.sqlite3'}",
                "OPC_RATE_LIMIT": "1000000/minute"}  # one loopback client stands for many founders
         self.t0 = time.perf_counter()

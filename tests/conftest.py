@@ -9,7 +9,7 @@ _DATA = Path(tempfile.mkdtemp(prefix="opc-test-data-"))
 os.environ["OPC_DATA_DIR"] = str(_DATA)
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
-os.environ.setdefault("OPC_STAFF_TOKEN", "test-staff-token")
+os.environ.setdefault("OPC_STAFF_TOKEN", "test-staff-token-0123456789abcdef")
 os.environ.setdefault("OPC_RATE_LIMIT", "100000/minute")  # the suite's own load; tests/test_security.py sets its own
 os.environ.setdefault("OPC_RATE_LIMIT_UI", "100000/minute")
 # Multi-year benefits count only what falls before 2028-12-31 from a start date that defaults to today (tools/validity.py):

@@ -35,7 +35,7 @@ class Server:
 
     def start(self, timeout: float = 180) -> "Server":
         env = {**os.environ, "OPC_DATA_DIR": str(self.data_dir), "OPC_DATABASE_URL": self.db_url,
-               "OPC_STAFF_TOKEN": os.environ.get("OPC_STAFF_TOKEN", "test-staff-token"), **self.extra_env}
+               "OPC_STAFF_TOKEN": os.environ.get("OPC_STAFF_TOKEN", "test-staff-token-0123456789abcdef"), **self.extra_env}
         cmd = [sys.executable, "-m", "uvicorn", "assistant.api.server:app", "--host", "127.0.0.1",
                "--port", str(self.port), "--workers", str(self.workers), "--log-level", self.log_level]
         if self.cli:

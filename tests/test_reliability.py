@@ -70,7 +70,7 @@ def test_locked_sqlite_answers_503_then_recovers(service, tmp_path):
     from assistant.service import AssistantService
 
     db = tmp_path / "locked.sqlite3"
-    settings = Settings(data_dir=_DATA, database_url=f"sqlite:///{db}", staff_token="t", db_busy_timeout_s=0.5)
+    settings = Settings(data_dir=_DATA, database_url=f"sqlite:///{db}", staff_token="reliability-test-staff-token-0123", db_busy_timeout_s=0.5)
     svc = AssistantService(settings)
     svc._index, svc._searcher, svc._engine = service._index, service._searcher, service._engine
     with TestClient(create_app(settings, svc, with_ui=False, warm=False), base_url="http://127.0.0.1") as client:

@@ -20,7 +20,7 @@ from tests.serving import Server
 PG_SKIP = Postgres.unavailable_reason()
 
 ID_NUMBER, PHONE = "320902199001011234", "13812345678"
-SHORT_TOKEN = "short-token"
+LIMITED_TOKEN = "limited-server-staff-token-0123"  # 24+ characters: shorter ones stop the start
 
 
 def post(server, path, payload, **kw):
@@ -53,11 +53,11 @@ def store_url(request, tmp_path):
 
 @pytest.fixture(scope="module")
 def limited(service, tmp_path_factory):
-    """A server with tight limits, a 7-second staff UI login, an info-level access log and a weak staff token."""
+    """A server with tight limits, a 7-second staff UI login, an info-level access log and its own staff token."""
     data = fresh_data(tmp_path_factory.mktemp("limited"))
     srv = Server(data, log_level="info", env={
         "OPC_RATE_LIMIT": "3/minute", "OPC_MAX_REPLAY_MESSAGES": "2", "OPC_STAFF_UI_SESSION_HOURS": "0.002",
-        "OPC_STAFF_TOKEN": SHORT_TOKEN}).start()
+        "OPC_STAFF_TOKEN": LIMITED_TOKEN}).start()
     yield srv
     srv.stop()
 
@@ -196,6 +196,19 @@ def test_embedded_query_is_truncated(service):
 
 
 # --- 6: staff UI logins -------------------------------------------------------------------------------------------
+def test_short_staff_token_stops_the_start(tmp_path):
+    """A staff token under 24 characters can be guessed: the server refuses to start and says why."""
+    srv = Server(tmp_path, env={"OPC_STAFF_TOKEN": "short-token"})
+    try:
+        with pytest.raises(RuntimeError, match="server exited") as exited:
+            srv.start(timeout=120)
+    finally:
+        srv.stop()
+    said = str(exited.value)
+    assert "OPC_STAFF_TOKEN: the staff token has 11 characters, at least 24 are needed" in said
+    assert "short-token" not in said
+
+
 def test_print_links_work_in_a_browser_and_expire(server, staff_headers):
     from assistant.api.deps import print_link
 
@@ -267,7 +280,7 @@ def test_corrupt_database_starts_answers_policy_and_refuses_writes(service, tmp_
 
 # --- 8: personal data ----------------------------------------------------------------------------------------------
 def test_id_numbers_are_hashed_and_masked_files_private_logs_redacted(limited):
-    staff = {"Authorization": f"Bearer {SHORT_TOKEN}"}
+    staff = {"Authorization": f"Bearer {LIMITED_TOKEN}"}
     case = post(limited, "/api/cases", {"visitor_name": "吴十", "phone": "13900001111", "id_number": ID_NUMBER,
                                         "entity_type": "individual"}, headers=staff).json()
     assert case["id_number"] == "3209**********1234"

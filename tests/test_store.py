@@ -90,7 +90,7 @@ def test_database_outage_is_503_and_recovers(pg, tmp_path):
     from assistant.service import AssistantService
     from tests.conftest import _DATA
 
-    settings = Settings(data_dir=_DATA, database_url=pg.url, staff_token="t")
+    settings = Settings(data_dir=_DATA, database_url=pg.url, staff_token="store-test-staff-token-0123456789")
     app = create_app(settings, AssistantService(settings), with_ui=False)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         ok = client.post("/api/chat", json={"message": "算力券怎么补"})

@@ -12,7 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from assistant.api import errors
-from assistant.api.deps import staff_token
+from assistant.api.deps import install_staff_auth
 from assistant.api.guards import Guard
 from assistant.api.inflight import InFlight
 from assistant.api.metrics import Metrics, MetricsMiddleware
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     app.state.metrics = Metrics()
     app.state.inflight = InFlight(settings.max_inflight_per_client)
     install_log_redaction()
-    app.state.staff_token, app.state.staff_token_generated = staff_token(settings)
+    install_staff_auth(app, settings)  # the token read once, wrong guesses counted (429)
     errors.install(app)
 
     for r in (health, chat, search, tools, sessions, openai_compat, cases, admin, policies):
