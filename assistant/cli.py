@@ -186,7 +186,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
 
     from assistant import index as ix
     from assistant.api.deps import staff_token
-    from assistant.config import get_settings
+    from assistant.config import ConfigError, get_settings
 
     os.environ["OPC_HOST"] = host  # the app answers to loopback Host names only when bound to loopback
     get_settings.cache_clear()
@@ -195,13 +195,18 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
         console.print("正在建立索引……")
         built = ix.load(settings)
         console.print(f"索引已建立（{len(built.chunks)} 个片段，{built.build_seconds:.1f} 秒）")
-    token, generated = staff_token(settings)
+    try:
+        token, generated = staff_token(settings)
+    except ConfigError as exc:  # a short token, a readable token file…: one line, not a traceback
+        console.print(f"[red]无法启动：{exc}[/red]")
+        raise typer.Exit(2) from None
     console.print(f"[bold green]盐城OPC创业助手[/bold green]  网页：http://{host}:{port}/ui/  "
-                  f"API 文档：http://{host}:{port}/docs")
+                  f"工作人员：http://{host}:{port}/staff/  API 文档：http://{host}:{port}/docs")
     if generated:
         console.print(f"已生成工作人员令牌（保存在 {settings.data_dir / 'staff_token'}）：[bold]{token}[/bold]")
     else:
         console.print("工作人员令牌：" + ("来自 OPC_STAFF_TOKEN" if settings.staff_token else
+                                   "来自 OPC_STAFF_TOKEN_FILE" if settings.staff_token_file else
                                    f"见 {settings.data_dir / 'staff_token'}"))
     if settings.llm_enabled:
         console.print(f"大模型：{settings.openai_base_url or 'OpenAI'} / {settings.llm_model}（规则引擎兜底）")
