@@ -188,3 +188,13 @@ def test_ui_handler_errors_reach_the_log_redacted_and_the_page_as_one_line(caplo
     assert err.value.message == GENERIC_ERROR
     logged = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
     assert "13812345678" not in logged and "138****5678" in logged
+
+
+def test_errors_gradio_meets_itself_are_logged_redacted(site):
+    """A value a component cannot read fails inside Gradio, before any handler; its traceback (with the input in
+    it) went to stderr unredacted."""
+    page = PageClient(site.url)
+    with pytest.raises(RuntimeError):
+        page.call("calculate", ["电话13812345678x", "不确定", "不确定", "不确定", "不确定", "不确定", "", None, []])
+    log = site.log.read_text(errors="ignore")
+    assert "web UI event failed" in log and "13812345678" not in log

@@ -20,7 +20,7 @@ from assistant.store import StoreUnavailable  # noqa: E402
 from tools import places  # noqa: E402
 from tools.money import yuan  # noqa: E402
 from tools.registry import run_tool  # noqa: E402
-from ui.common import article_link, guarded, render_answer  # noqa: E402
+from ui.common import article_link, guarded, render_answer, route_gradio_errors_to_the_log  # noqa: E402
 from ui.staff import StaffLogins, build_staff, staff_router  # noqa: E402
 
 HEADER = ("<header id='site-head'><h1>盐城人工智能OPC创业助手</h1>"
@@ -265,6 +265,7 @@ def mount_ui(app, service: AssistantService) -> None:
     the data directory and the process's own files are blocked, and the outer guard lets only the pages' own
     routes through (assistant/api/guards.py)."""
     settings = service.settings
+    route_gradio_errors_to_the_log()
     logins = StaffLogins(lambda: app.state.staff_token, settings.staff_ui_session_hours)
     app.state.staff_logins = logins
     app.include_router(staff_router(logins, settings.staff_ui_session_hours))

@@ -6,6 +6,7 @@ import functools
 import html
 import inspect
 import logging
+import traceback
 from urllib.parse import quote
 
 import gradio as gr
@@ -48,6 +49,25 @@ def guarded(fn):
             log.exception("web UI handler %s failed", fn.__name__)
             raise gr.Error(GENERIC_ERROR, print_exception=False) from None
     return plain
+
+
+class _LoggedTraceback:
+    """Stands in for the `traceback` module inside Gradio's queue and routes: an error Gradio meets before or
+    after our handlers (a malformed event, a value a component cannot read) goes to the redacting log instead of
+    being printed to stderr with the user's input in it."""
+
+    def print_exc(self, *args, **kwargs) -> None:
+        log.error("web UI event failed", exc_info=True)
+
+    def __getattr__(self, name: str):
+        return getattr(traceback, name)
+
+
+def route_gradio_errors_to_the_log() -> None:
+    from gradio import queueing, route_utils, routes
+
+    for module in (queueing, route_utils, routes):
+        module.traceback = _LoggedTraceback()
 
 
 def article_link(doc: str, section: str) -> str:
