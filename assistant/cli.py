@@ -15,6 +15,8 @@ from rich.table import Table
 app = typer.Typer(help="盐城人工智能OPC创业助手", no_args_is_help=True, add_completion=False)
 eval_app = typer.Typer(help="评测：对话用例（默认）与检索（eval retrieval）", invoke_without_command=True)
 app.add_typer(eval_app, name="eval")
+policy_app = typer.Typer(help="政策文本：对比修订稿与当前使用的文本（policy diff）", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 console = Console()
 
 
@@ -477,6 +479,28 @@ def migrate() -> None:
     with Store(settings.db_url, settings.db_busy_timeout_s).engine.begin() as db:
         applied = apply(db)
     console.print("已应用迁移：" + "，".join(applied) if applied else "数据库已是最新，无需迁移。")
+
+
+@policy_app.command("diff")
+def policy_diff(file: str = typer.Argument(..., help="修订稿：与原稿相同的单文件格式（行动方案 + 附件1 + 附件2）"),
+                as_json: bool = typer.Option(False, "--json", help="输出机器可读的 JSON")) -> None:
+    """逐条对比修订稿与当前使用的政策文本：改动、新增、删除、编号变动的条款，受影响的政策项、计算工具、办事清单和评测用例。"""
+    from pathlib import Path
+
+    from rich.text import Text
+
+    from assistant import policy_diff as pd
+
+    try:
+        report = pd.diff_file(Path(file))
+    except pd.NotPolicyText as exc:
+        typer.echo(f"不是可对比的政策文本：{exc}。", err=True)
+        raise typer.Exit(2)
+    if as_json:
+        _print_json(report.model_dump(mode="json"))
+        return
+    for text, style in pd.render(report):
+        console.print(Text(text, style=style), soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover

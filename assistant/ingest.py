@@ -270,3 +270,27 @@ def load_corpus(sources_dir: Path) -> tuple[list[SourceDoc], list[Section]]:
     docs = load_sources(sources_dir)
     sections = [s for d in docs for s in parse_sections(d)]
     return docs, sections
+
+
+class MissingDocument(ValueError):
+    """A one-file corpus lacks the start line of one of its documents (the document is named)."""
+
+
+def split_one_file(text: str, templates: list[SourceDoc]) -> list[SourceDoc]:
+    """Split a one-file corpus (the published layout: a plan, then its attachments) into its documents.
+
+    The served documents say where each one starts: an attachment's body opens with its own marker line (附件1 …), so
+    a line equal to that first line starts it and the first document is everything before. Each part keeps the front
+    matter of the served document it revises (paragraph labels, titles), so both texts parse the same way.
+    """
+    lines = text.splitlines()
+    starts = [0]
+    for tpl in templates[1:]:
+        marker = _first_line(tpl.body)
+        at = next((i for i in range(starts[-1] + 1, len(lines)) if lines[i].strip() == marker), None)
+        if at is None:
+            raise MissingDocument(tpl.title)
+        starts.append(at)
+    ends = [*starts[1:], len(lines)]
+    return [tpl.model_copy(update={"body": "\n".join(lines[a:b]) + "\n", "path": ""})
+            for tpl, a, b in zip(templates, starts, ends)]
