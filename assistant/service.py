@@ -131,7 +131,8 @@ class AssistantService:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = Store(self.settings.db_url, self.settings.db_busy_timeout_s)
+                    s = self.settings
+                    self._store = Store(s.db_url, s.db_busy_timeout_s, s.db_connect_timeout_s, s.db_statement_timeout_s)
         return self._store
 
     def reindex(self) -> Index:
