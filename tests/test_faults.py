@@ -330,3 +330,39 @@ def test_frozen_postgres_fails_fast(service, pg):
         time.sleep(connect + 0.5)  # after a timeout the store fails at once for connect_timeout, then tries again
         again = client.post("/api/chat", json={"message": "第二年呢", "session_id": sid}, headers=owner)
         assert again.status_code == 200  # thawed: the service recovers by itself
+
+
+# --- 5. the PostgreSQL rate limiter when its database is unreachable -----------------------------------------------
+def test_pg_rate_limiter_keeps_limiting_when_database_is_unreachable(caplog):
+    from assistant.ratelimit_pg import PgRateLimiter
+
+    if PG_SKIP and "psycopg" in PG_SKIP:
+        pytest.skip(PG_SKIP)
+    limiter = PgRateLimiter({"api": "3/minute"}, f"postgresql+psycopg://opc@127.0.0.1:{free_port()}/postgres")
+    with caplog.at_level(logging.WARNING, logger="assistant.ratelimit_pg"):
+        t = time.monotonic()
+        waits = [limiter.retry_after("api", "1.2.3.4") for _ in range(5)]
+        other = limiter.retry_after("api", "5.6.7.8")
+    assert waits[:3] == [None, None, None] and all(w and w > 0 for w in waits[3:]), waits
+    assert other is None  # the same limits, per client
+    assert time.monotonic() - t < 10
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+
+
+def test_pg_rate_limiter_recovers_after_outage(pg, caplog):
+    from assistant.ratelimit_pg import PgRateLimiter
+
+    limiter = PgRateLimiter({"api": "100/minute"}, pg.url)
+    assert limiter.retry_after("api", "k") is None
+    pg.stop()
+    try:
+        with caplog.at_level(logging.WARNING, logger="assistant.ratelimit_pg"):
+            assert [limiter.retry_after("api", "k") for _ in range(3)] == [None] * 3  # within limits: served
+    finally:
+        pg.start()
+    limiter._retry_at = 0  # do not wait for the next scheduled retry
+    assert limiter.retry_after("api", "k") is None
+    with limiter.engine.begin() as db:
+        assert db.execute(text("SELECT count(*) FROM opc_rate_hits WHERE client='k'")).scalar() >= 2
+    assert sum(r.levelno == logging.WARNING for r in caplog.records) == 1
