@@ -366,3 +366,28 @@ def test_pg_rate_limiter_recovers_after_outage(pg, caplog):
     with limiter.engine.begin() as db:
         assert db.execute(text("SELECT count(*) FROM opc_rate_hits WHERE client='k'")).scalar() >= 2
     assert sum(r.levelno == logging.WARNING for r in caplog.records) == 1
+
+
+# --- 6. concurrent reindexes ---------------------------------------------------------------------------------------
+def test_concurrent_reindex_is_serialized(service, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = tmp_path / "data"
+    shutil.copytree(_DATA / "index", data / "index")
+    srv = Server(data).start(timeout=240)
+    headers = {"Authorization": "Bearer test-staff-token"}
+    try:
+        def reindex(delay: float):
+            time.sleep(delay)
+            return httpx.post(srv.url + "/api/admin/reindex", headers=headers, timeout=600)
+
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(reindex, (0, 0.5)))
+        codes = [r.status_code for r in results]
+        assert codes == [200, 409], [r.text[:300] for r in results]
+        assert results[1].json()["error"]["code"] == "reindex_running"
+        assert results[0].json()["chunks"] > 0
+        r = httpx.post(srv.url + "/api/chat", json={"message": "硕士毕业来盐城每月生活补贴多少"}, timeout=60)
+        assert r.status_code == 200 and r.json()["citations"][0]["section"] == "第九条"
+    finally:
+        srv.stop()
