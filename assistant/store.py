@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import secrets
+import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -157,23 +158,37 @@ class Store:
         self.writable = _private_file(self.file) if self.file is not None else True
         # The file SQLite opens: another file at the path later (a restore, a delete) must not take our writes.
         self._identity = _identity(self.file) if self.file is not None else None
+        self._raw: set = set()  # open SQLite connections, all on the file opened
         self.engine: Engine = create_engine(url, **kwargs)
         bound_waits(self.engine, statement_timeout_s)
         if url.startswith("sqlite"):
-            @event.listens_for(self.engine, "connect")
-            def _pragmas(dbapi_conn, _):
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
-                cur.close()
+            self._sqlite_events(busy_timeout_s)
         self._lock = threading.Lock()
+        self._sealed = False
         self._migrated = False
         self._checked = self.file is None  # SQLite: quick_check once, before the first use
         self._corrupt = False  # latched until the process restarts: a corrupt file takes no more writes
         self._silent_until = 0.0  # after a timeout: fail at once for a while instead of waiting again
         self._probe_table = False
+
+    def _sqlite_events(self, busy_timeout_s: float) -> None:
+        """Pragmas on every new connection, which is refused if the file at the path is no longer ours, and the
+        set of open connections (_seal needs one that is on the old file)."""
+        @event.listens_for(self.engine, "connect")
+        def _pragmas(dbapi_conn, _):
+            if self._identity is not None and _identity(self.file) != self._identity:
+                raise sqlite3.OperationalError("database file replaced: no new connection to it")
+            self._raw.add(dbapi_conn)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+            cur.close()
+
+        @event.listens_for(self.engine, "close")
+        def _closed(dbapi_conn, _):
+            self._raw.discard(dbapi_conn)
 
     def problem(self) -> str | None:
         """What stops the SQLite file from being used right now (corrupt, file_replaced), else None."""
@@ -182,9 +197,35 @@ class Store:
         if self._corrupt:
             return "corrupt"
         current = _identity(self.file)
-        if self._identity is None and current is not None and not self._migrated:
-            self._identity = current  # created after start (a read-only directory made writable)
-        return "file_replaced" if current is None or current != self._identity else None
+        if self._identity is None:  # it could not be created at start (read-only directory): SQLite will say
+            self._identity = current
+            return None
+        if current == self._identity:
+            return None
+        self._seal()
+        return "file_replaced"
+
+    def _seal(self) -> None:
+        """The file at the path is no longer ours: empty our WAL into our (old) file and truncate it. A restore that
+        swaps only the main file leaves that WAL beside the new one, and whoever opens the new file next (a
+        restarted process, another worker) would replay its frames onto it and corrupt it. Done at every check
+        while the swap lasts (a transaction already past its first check may still append a frame), and only on a
+        connection already open: a new one would open the new file."""
+        with self._lock:
+            if not self._sealed:
+                self._sealed = True
+                log.error("database file %s was replaced or deleted while open: reads and writes stop until the "
+                          "service is restarted", self.file.name)
+            for raw in list(self._raw):
+                if raw.in_transaction:
+                    continue
+                try:
+                    busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                except sqlite3.Error as exc:
+                    log.warning("could not empty the old WAL: %s", exc)
+                    continue
+                if not busy:
+                    return
 
     def _check(self) -> None:
         """Before and after every transaction (two stat calls): never use, nor acknowledge a write to, a file

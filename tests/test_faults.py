@@ -135,6 +135,32 @@ def test_replaced_sqlite_file_acknowledges_no_lost_write(service, tmp_path, how)
     assert ready.json()["failed"]["database"] == "file_replaced"
 
 
+def test_restored_file_is_not_corrupted_by_the_old_files_wal(service, tmp_path):
+    """A restore that swaps only the main file leaves the old file's -wal beside it: opening the restored file
+    with it (the next start, another worker) would replay the old frames onto an older file and corrupt it. On
+    detecting the swap the store empties that WAL into the old file first."""
+    db = tmp_path / "live.sqlite3"
+    with app_client(service, f"sqlite:///{db}") as client:
+        first = client.post("/api/chat", json={"message": "算力券怎么补"})
+        sid, owner = first.json()["session_id"], {"X-Session-Token": first.json()["session_token"]}
+        sqlite_backup(db, tmp_path / "backup.sqlite3")  # last night's backup
+        for i in range(30):  # the day goes on: more turns, a checkpoint, more turns
+            client.post("/api/chat", json={"message": f"第{i}问算力券第一年{10 + i}万", "session_id": sid},
+                        headers=owner)
+            if i == 15:
+                sqlite3.connect(db).execute("PRAGMA wal_checkpoint(PASSIVE)").connection.close()
+        os.replace(tmp_path / "backup.sqlite3", db)
+        assert client.post("/api/chat", json={"message": "恢复之后", "session_id": sid},
+                           headers=owner).status_code == 503
+        # the service is still running, its connections open: the restored file as the next process sees it
+        con = sqlite3.connect(db)
+        try:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert {q for (q,) in con.execute("SELECT question FROM turns")} == {"算力券怎么补"}  # the backup, as is
+        finally:
+            con.close()
+
+
 def test_corruption_detected_at_runtime_stops_every_write(tmp_path):
     db = tmp_path / "corrupt.sqlite3"
     store = filled_store(db)
