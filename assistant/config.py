@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     llm_deadline_s: float = 15.0  # the whole LLM answer: every model call and the retry; past it, the rules answer
 
     db_busy_timeout_s: float = 15.0
+    # PostgreSQL: the longest a request waits to connect (or for a pooled connection) and for one statement; past
+    # them it answers 503 instead of hanging on a frozen or unreachable server.
+    db_connect_timeout_s: float = 5.0
+    db_statement_timeout_s: float = 10.0
     max_message_chars: int = 2000
     max_body_bytes: int = 65536
     max_ui_body_bytes: int = 65536  # a web UI event carries one message and a few fields (the history stays on the server)

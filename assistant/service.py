@@ -1,17 +1,21 @@
 """The service layer: the one place the API, CLI, UI, MCP server and evals call into."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 import threading
 import time
 import unicodedata
+from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.budget import OverBudget, budget
-from assistant.config import Settings, get_settings, secret_file
+from assistant.config import Settings, get_settings, private_dir, secret_file
 from assistant.contract import Answer, SearchHit, SearchResponse
 from assistant.engine import RulesEngine
 from assistant.understand import message_load
@@ -29,6 +33,25 @@ class InvalidInput(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class ReindexRunning(RuntimeError):
+    """A rebuild of the index is already running (here or in another worker): the API answers 409."""
+
+
+@contextmanager
+def reindex_lock(data_dir: Path, wait: bool):
+    """An exclusive flock on a file in the data dir: it excludes other threads (each opens its own file
+    description) and other worker processes on the same data dir alike, and is released if the process dies."""
+    fd = os.open(private_dir(data_dir) / ".reindex.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise ReindexRunning("a reindex is already running") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 class SessionDenied(Exception):
@@ -133,10 +156,17 @@ class AssistantService:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = Store(self.settings.db_url, self.settings.db_busy_timeout_s)
+                    s = self.settings
+                    self._store = Store(s.db_url, s.db_busy_timeout_s, s.db_connect_timeout_s, s.db_statement_timeout_s)
         return self._store
 
-    def reindex(self) -> Index:
+    def reindex(self, wait: bool = True) -> Index:
+        """Rebuild the index, one rebuild at a time across threads and worker processes (two at once deleted each
+        other's files and both failed). With `wait=False` a rebuild already running raises ReindexRunning."""
+        with reindex_lock(self.settings.data_dir, wait):
+            return self._reindex()
+
+    def _reindex(self) -> Index:
         if not self.settings.chroma_url and not self.index_present():  # the cached client holds deleted files
             from chromadb.api.client import SharedSystemClient
 

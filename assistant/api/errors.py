@@ -62,7 +62,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StoreUnavailable)
     async def _store(request: Request, exc: StoreUnavailable):
         log.warning("database unavailable: %s", exc)
-        return error(503, "database_unavailable", "数据库暂时不可用，请稍后再试。")
+        return error(503, "database_unavailable", getattr(exc, "message", None) or "数据库暂时不可用，请稍后再试。",
+                     **({"problem": exc.problem} if getattr(exc, "problem", None) else {}))
 
     @app.exception_handler(DenseUnavailable)
     async def _dense(request: Request, exc: DenseUnavailable):

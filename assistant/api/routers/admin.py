@@ -9,8 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from assistant.api.deps import get_service, require_staff
+from assistant.api.errors import error
 from assistant.contract import ErrorResponse
-from assistant.service import AssistantService
+from assistant.service import AssistantService, ReindexRunning
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -24,9 +25,13 @@ router = APIRouter(prefix="/api/admin", tags=["管理（需令牌）"], dependen
                    responses={401: {"model": ErrorResponse}})
 
 
-@router.post("/reindex", summary="重建检索索引")
-async def reindex(service: AssistantService = Depends(get_service)) -> dict:
-    index = await run_in_threadpool(service.reindex)
+@router.post("/reindex", summary="重建检索索引（同一时间只运行一次，正在重建时返回 409）",
+             responses={409: {"model": ErrorResponse, "description": "已有一次重建正在进行"}})
+async def reindex(service: AssistantService = Depends(get_service)):
+    try:
+        index = await run_in_threadpool(service.reindex, False)
+    except ReindexRunning:  # a second call would have broken the first: it is refused, the first completes
+        return error(409, "reindex_running", "索引正在重建中，请等这次重建完成后再试（通常不超过一两分钟）。")
     return {"fingerprint": index.fingerprint, "chunks": len(index.chunks), "build_seconds": index.build_seconds}
 
 
