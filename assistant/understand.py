@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from assistant import budget, facts
 from assistant.catalog import topic_cues, value_in, values_in
+from assistant.lexicon import ledger_periods
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import YANCHENG, find_places, place_facts
 from assistant.questions import asking_clause, asking_sentence, asking_sentences
@@ -165,6 +167,8 @@ class Slots(BaseModel):
     interest_paid: float | None = None
     repeat_years: int | None = None
     order_unknown: bool = False
+    spend_periods: dict[float, str] = Field(default_factory=dict)  # amount -> its period (每个月2万: month)
+    start_date: date | None = None  # a later start said (2027年初才来, 明年才开始用): multi-year benefits count from it
     years_framed: bool = False  # the message says its amounts are of successive years (这两年分别, 三年依次)
     related_excluded: list[float] = Field(default_factory=list)  # contracts the user says are with a related party
     area_ambiguous: bool = False
@@ -334,7 +338,19 @@ def _collect(s: Slots, t: str) -> _Found:
             found.ordinals += [_ordinal_year(t, start)] * n
             found.sentences += [max(t.rfind(c, 0, start) for c in "；;。？?！!")] * n
             found.starts += [start] * n
+            if period := _period_before(t, start):
+                s.spend_periods[value] = period
     return found
+
+
+def _period_before(t: str, start: int) -> str | None:
+    """The period an amount is said per (每个月大概2万, 月均1.5w, 每季度3万左右): words of the lexicon within a few
+    characters before it in its clause."""
+    head = t[max(facts.clause_of(t, start)[0], start - 8):start]
+    for name, spec in ledger_periods().items():
+        if any(w in head for w in spec["words"]):
+            return name
+    return None
 
 
 def _set_apart_related(s: Slots, t: str, found: _Found) -> None:

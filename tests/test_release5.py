@@ -1,0 +1,80 @@
+"""Release 5: classes found by an independent hunt, each tested in its own wording. The ledger (a word that could
+change an input or a condition and was not read leaves no amount as the user's), periods and units of a spend,
+birth dates, a later start, and conditions stated failed in words."""
+import pytest
+
+from assistant import ledger
+from assistant.catalog import topic_cues, topic_fields
+from assistant.decide import benefit_of
+from assistant.understand import understand
+from evals.assertions import headline_amounts
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch):
+    monkeypatch.setenv("OPC_TODAY", "2026-01-01")
+
+
+def asked(topic: str) -> ledger.Asked:
+    cues = next(tc.cues for tc in topic_cues() if tc.topic == topic)
+    return ledger.Asked(tuple(cues), tuple(topic_fields().get(topic, ())), benefit_of(topic).params.get("input_period"))
+
+
+def unread_words(text: str, topic: str) -> list[str]:
+    return [w.word for w in ledger.unread(understand(text), asked(topic))]
+
+
+# --- the ledger ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,topic,word", [
+    ("全日制本科27岁首次在盐参保，生活补贴我领了8个月了，还有多少", "living_subsidy", "领了"),
+    ("数据合同80万用于研发，只是卖方是我们参股的企业，能补多少", "data_purchase", "只是"),
+    ("数据采购每个月4万，非关联方，用于研发，补多少", "data_purchase", "每个月"),
+    ("我是创始人，我们家在亭湖买了新房100平，是爸妈出的钱，购房补贴多少", "house_purchase", "爸妈"),
+])
+def test_an_unread_word_is_named(text, topic, word):
+    assert word in unread_words(text, topic)
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("卖方不是关联方，合同50万，用于研发，能补多少", "data_purchase"),            # read as related_party
+    ("人才租赁房每月房租1500，免租多少", "talent_rental"),                        # the rent is monthly
+    ("合同签了50万，但实际只用了30万，市算力调度平台租的，第一年算力券多少", "compute_voucher"),  # the actual chosen
+    ("我以前在南京工作，现在来盐都做OPC，全日制硕士28岁首次在盐参保，生活补贴多少", "living_subsidy"),
+    ("第一年算力券不是100%吗？我花了20万，市算力调度平台租的", "compute_voucher"),   # a question, no fact
+])
+def test_words_the_engine_read_do_not_ask(text, topic):
+    assert unread_words(text, topic) == []
+
+
+def test_an_unread_word_leaves_no_bold_amount_and_asks(service):
+    ans = service.chat("硕士全日制30岁，首次在盐城交社保，生活补贴已经领了一年，剩下的能拿多少", None)
+    assert not headline_amounts(ans.answer)
+    assert "已经领了" in ans.answer and ans.follow_up
+    assert all(c.result.get("eligible") is not True for c in ans.tool_calls)
+
+
+# --- conditions stated failed ------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,benefit", [
+    ("我是创始人，新房买在苏州，120平，购房补贴多少", "house_purchase"),
+    ("我是高管，不动产证登记在我爸名下，在亭湖买的新房90平，能补多少", "house_purchase"),
+    ("我们是参建单位，不是牵头的，国家级试点能拿多少", "pilot_lead"),
+    ("数据买来给市场部做营销，合同20万，非关联方，能补吗", "data_purchase"),
+    ("国赛二等奖，项目落户在无锡，能奖多少", "competition_award"),
+])
+def test_a_condition_stated_failed(text, benefit):
+    assert ledger.failed_condition(understand(text), benefit) is not None
+
+
+@pytest.mark.parametrize("text,benefit", [
+    ("我是创始人，以前在苏州买过房，今年在亭湖买了新房120平，购房补贴多少", "house_purchase"),  # the past
+    ("我们不是参与单位，是牵头单位，国家级试点能拿多少", "pilot_lead"),                        # negated
+    ("我室友在南京注册了公司。我全日制硕士28岁，首次在盐参保，生活补贴多少", "living_subsidy"),  # someone else's
+])
+def test_no_condition_failed(text, benefit):
+    assert ledger.failed_condition(understand(text), benefit) is None
+
+
+def test_a_failed_condition_gives_no_amount_and_no_tick(service):
+    ans = service.chat("我是创始人，房子买在南京，新房100平，购房补贴能拿多少", None)
+    assert not headline_amounts(ans.answer) and "不符合" in ans.answer
+    assert [c.result["eligible"] for c in ans.tool_calls] == [False]
