@@ -11,6 +11,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, Field
 
 from assistant.catalog import topic_benefit, topic_cues, topic_tools
+from assistant.lexicon import ledger_periods
 from assistant.understand import Slots, Understanding
 from tools.money import yuan
 from tools.registry import get_tool
@@ -125,8 +126,30 @@ def _annual(ctx: Ctx) -> dict[int, float]:
     return annual
 
 
+def _annualised(ctx: Ctx, p: Plan) -> Ctx:
+    """Amounts said per month or per quarter (每个月2万) of a benefit whose input is a year's spend
+    (input_period: year) become the year's figure, with the arithmetic in the answer; a period of years asked
+    about (三年一共) repeats the one yearly figure over those years."""
+    s, benefit = ctx.s, benefit_of(ctx.topic)
+    if not s.spend_periods or benefit is None or benefit.params.get("input_period") != "year":
+        return ctx
+    periods, conv = ledger_periods(), {}
+    for a, name in s.spend_periods.items():
+        spec = periods[name]
+        conv[a] = a * spec["per_year"]
+        p.notes.append(f"按年计算：您说的{spec['name']}{yuan(a)} × {spec['a_year']} = 一年{yuan(conv[a])}。")
+    amounts = [conv.get(a, a) for a in s.amounts]
+    whole = s.years is not None and s.years == int(s.years) and 1 < s.years <= len(benefit.rates or [])
+    repeat = s.repeat_years or (int(s.years) if whole and len(amounts) == 1 and not s.annual else None)
+    slots = s.model_copy(update={"amounts": amounts, "annual": {k: conv.get(v, v) for k, v in s.annual.items()},
+                                 "repeat_years": repeat})
+    return Ctx(ctx.topic, ctx.u.model_copy(update={"slots": slots}), ctx.profile, ctx.state)
+
+
 def _voucher(ctx: Ctx, tool: str) -> Plan:
-    s, p = ctx.s, Plan(topic=ctx.topic)
+    p = Plan(topic=ctx.topic)
+    ctx = _annualised(ctx, p)
+    s = ctx.s
     unframed = len(s.amounts) > 1 and not s.annual and not s.years_framed  # 一笔25万，一笔40万: which years?
     if len(s.amounts) == 1 and not s.annual and not s.nth_year and SPENT_SO_FAR.search(ctx.u.text):
         rates = "、".join(f"第{n}年{r:.0%}" for n, r in enumerate(benefit_of(ctx.topic).rates or [], 1))

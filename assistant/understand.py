@@ -24,7 +24,7 @@ from tools.rules import policy_book
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
 NUM = rf"(?:[0-9]+(?:[.,][0-9]+)*|[{CN_DIGITS}]+)"
-RE_MONEY = re.compile(rf"({NUM})\s*(亿|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
+RE_MONEY = re.compile(rf"({NUM})\s*(亿|kw|kW|Kw|KW|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
 MEASURE_BLOCK = re.compile(r"[\u4e00-\u9fff](?<![钱左多])")  # 块 before a noun is a measure word, not yuan
 COMMUNITY_SPEAKER = re.compile(r"社区的?运营方|社区运营主体|我们是[^，,。]{0,10}社区的?(运营|建设)")
 SAME_EACH_YEAR = re.compile(r"连续\s*[两二三23]\s*年|(?:去年和今年|今年和去年|前年和去年|这两年|两年)[^，,。？?]{0,6}都"

@@ -6,8 +6,9 @@ import pytest
 from assistant import ledger
 from assistant.catalog import topic_cues, topic_fields
 from assistant.decide import benefit_of
-from assistant.understand import understand
+from assistant.understand import extract_slots, understand
 from evals.assertions import headline_amounts
+from tools.values import parse_amount
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +39,7 @@ def test_an_unread_word_is_named(text, topic, word):
 @pytest.mark.parametrize("text,topic", [
     ("卖方不是关联方，合同50万，用于研发，能补多少", "data_purchase"),            # read as related_party
     ("人才租赁房每月房租1500，免租多少", "talent_rental"),                        # the rent is monthly
+    ("通过市算力调度平台租算力，每个月2万，第一年补多少", "compute_voucher"),      # converted to the year's
     ("合同签了50万，但实际只用了30万，市算力调度平台租的，第一年算力券多少", "compute_voucher"),  # the actual chosen
     ("我以前在南京工作，现在来盐都做OPC，全日制硕士28岁首次在盐参保，生活补贴多少", "living_subsidy"),
     ("第一年算力券不是100%吗？我花了20万，市算力调度平台租的", "compute_voucher"),   # a question, no fact
@@ -78,3 +80,24 @@ def test_a_failed_condition_gives_no_amount_and_no_tick(service):
     ans = service.chat("我是创始人，房子买在南京，新房100平，购房补贴能拿多少", None)
     assert not headline_amounts(ans.answer) and "不符合" in ans.answer
     assert [c.result["eligible"] for c in ans.tool_calls] == [False]
+
+
+# --- periods and units -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,value", [("1.2kw", 12_000_000), ("3KW", 30_000_000), ("5k", 5_000), ("1.5w", 15_000)])
+def test_units(text, value):
+    assert parse_amount(text) == value
+
+
+@pytest.mark.parametrize("text,periods", [
+    ("算力每个月大概2万", {20000: "month"}), ("算力每季度3万左右", {30000: "quarter"}),
+    ("算力月均1.5w", {15000: "month"}), ("算力一年30万", {}),
+])
+def test_the_period_of_an_amount(text, periods):
+    assert extract_slots(text).spend_periods == periods
+
+
+def test_a_monthly_spend_is_annualised_with_the_arithmetic(service):
+    ans = service.chat("市算力调度平台租的盐城算力，每月4万，第一年算力券能补多少", None)
+    call = ans.tool_calls[0]
+    assert call.arguments["annual_spend"] == [480000] and headline_amounts(ans.answer) == {480000}
+    assert "十二个月" in ans.answer
