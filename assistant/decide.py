@@ -174,6 +174,8 @@ def _voucher(ctx: Ctx, tool: str) -> Plan:
     p.tool, p.arguments = tool, {"annual_spend": [annual[y] for y in years]}
     if s.via_platform is not None:
         p.arguments["via_dispatch_platform"] = s.via_platform
+    if s.start_date:
+        p.arguments["start_date"] = s.start_date  # 2027年开始用: years after the end of validity are not counted
     if len(years) > 1 and not asks_total and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
         p.focus_year = s.this_year or (max(s.annual) if s.annual else years[-1])  # the year this question is about
     if s.nth_year and s.nth_year not in annual:
@@ -234,6 +236,8 @@ def _living(ctx: Ctx, tool: str) -> Plan:
         args["months"] = s.months
     elif s.years and re.search(r"\d|[一二两三四五]年", ctx.u.text):
         args["months"] = int(s.years * 12)
+    if s.start_date:
+        args["start_date"] = s.start_date  # 2027年初才来: the months count from then, up to the end of validity
     if "degree" not in args:
         p.missing.append("您的最高学历是博士、硕士、本科还是技师班？是否全日制？")
         return p
@@ -250,7 +254,8 @@ def _rental(ctx: Ctx, tool: str) -> Plan:
     if rent is None:
         return Plan(topic=ctx.topic, missing=["您租的人才租赁房月租金是多少？"])
     # 第3年… asks about one part of the relief: that part heads the answer (compose picks the step by its year)
-    args = {"monthly_rent": rent} | ({"market_rent": ctx.s.market_rent} if ctx.s.market_rent else {})
+    args = {"monthly_rent": rent} | ({"market_rent": ctx.s.market_rent} if ctx.s.market_rent else {}) \
+        | ({"start_date": ctx.s.start_date} if ctx.s.start_date else {})
     return Plan(topic=ctx.topic, tool=tool, arguments=args, focus_year=ctx.s.nth_year)
 
 

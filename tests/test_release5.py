@@ -1,6 +1,8 @@
 """Release 5: classes found by an independent hunt, each tested in its own wording. The ledger (a word that could
 change an input or a condition and was not read leaves no amount as the user's), periods and units of a spend,
 birth dates, a later start, and conditions stated failed in words."""
+from datetime import date
+
 import pytest
 
 from assistant import ledger
@@ -101,3 +103,27 @@ def test_a_monthly_spend_is_annualised_with_the_arithmetic(service):
     call = ans.tool_calls[0]
     assert call.arguments["annual_spend"] == [480000] and headline_amounts(ans.answer) == {480000}
     assert "十二个月" in ans.answer
+
+
+# --- birth dates and a later start -------------------------------------------------------------------------
+@pytest.mark.parametrize("text,age", [
+    ("本人1988年6月生", 37), ("八九年11月出生的", 36), ("96年的，硕士", 30), ("我是2000年生的", 26),
+    ("1990年1月出生", None),      # 35 or 36 on 2026-01-01: asked
+    ("我九三年十五月生", None),    # no such month: asked, never an error
+])
+def test_age_from_a_birth_date(text, age):
+    assert extract_slots(text).age == age
+    assert extract_slots(text).years is None  # a birth year is no duration
+
+
+@pytest.mark.parametrize("text,start", [
+    ("我2027年初才来盐城", date(2027, 1, 1)), ("明年才来亭湖", date(2027, 1, 1)),
+    ("2027年7月开始用平台算力", date(2027, 7, 1)), ("今年开始用", None), ("2025年开始用的", None),
+])
+def test_a_later_start(text, start):
+    assert extract_slots(text).start_date == start
+
+
+def test_a_later_start_counts_to_the_end_of_validity(service):
+    ans = service.chat("我明年才来盐城做OPC，全日制博士，30岁，第一次在盐城交社保，生活补贴一共多少", None)
+    assert ans.tool_calls[0].result["amount"] == 72000  # 24 months x 3000 up to 2028-12-31
