@@ -127,3 +127,12 @@ def test_a_later_start(text, start):
 def test_a_later_start_counts_to_the_end_of_validity(service):
     ans = service.chat("我明年才来盐城做OPC，全日制博士，30岁，第一次在盐城交社保，生活补贴一共多少", None)
     assert ans.tool_calls[0].result["amount"] == 72000  # 24 months x 3000 up to 2028-12-31
+
+
+def test_a_typed_unit_grounds_the_amount_written_for_it():
+    """月均6k: the answer's 6,000元 comes from the user's words."""
+    from assistant.grounding import unsupported
+
+    assert unsupported({"answer": "您说的每月6,000元 × 十二个月 = 一年72,000元", "citations": [],
+                        "tool_calls": [{"name": "t", "arguments": {"annual_spend": [72000]}, "result": {}}]},
+                       ["月均6k的算力费"]) == []
