@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from assistant.catalog import topic_benefit, topic_cues, topic_tools
 from assistant.lexicon import ledger_periods
-from assistant.understand import Slots, Understanding
+from assistant.understand import RE_NTH_YEAR, Slots, Understanding, to_number
 from tools.money import yuan
 from tools.registry import get_tool
 from tools.rules import policy_book
@@ -31,6 +31,8 @@ class Plan(BaseModel):
 SPENT_SO_FAR = re.compile(r"(到现在|至今|到目前|这几年|这些年|累计|一共|总共|前后)[^，,。；;？?]{0,6}(花|用|投|付|租)")
 SEVERAL_IN_ONE = re.compile(r"([两二俩三四五六七八九十2-9]|[0-9]{2,})\s*(份|笔|单|个合同)[^，,。；;？?]{0,8}(加起来|一共|合计|总共|总额|共计)")
 ASKS_TOTAL = re.compile(r"(一共|总共|合计|加起来|累计|总计)[^，。；;]{0,6}(多少|几|呢)")
+# A period of years asked about as one figure (三年下来, 两年一共, 第一年和第二年加起来): a yearly rate repeats over it.
+ASKS_TOTAL_OR_SPAN = re.compile(r"一共|总共|合计|加起来|累计|总计|下来|能补几年")
 FOCUS = re.compile(r"(这笔|这一年|当年|那一年|今年|第[一二三1-3]年)[^，。；;]{0,8}(补|拿|多少|奖)")
 
 
@@ -139,8 +141,11 @@ def _annualised(ctx: Ctx, p: Plan) -> Ctx:
         conv[a] = a * spec["per_year"]
         p.notes.append(f"按年计算：您说的{spec['name']}{yuan(a)} × {spec['a_year']} = 一年{yuan(conv[a])}。")
     amounts = [conv.get(a, a) for a in s.amounts]
-    whole = s.years is not None and s.years == int(s.years) and 1 < s.years <= len(benefit.rates or [])
-    repeat = s.repeat_years or (int(s.years) if whole and len(amounts) == 1 and not s.annual else None)
+    said = ([int(s.years)] if s.years is not None and s.years == int(s.years) else []) \
+        + [int(to_number(n) or 0) for n in RE_NTH_YEAR.findall(ctx.u.text)]  # 三年下来 / 第一年和第二年一共
+    span = max(said, default=0)
+    whole = 1 < span <= len(benefit.rates or []) and len(amounts) == 1 and not s.annual and ASKS_TOTAL_OR_SPAN.search(ctx.u.text)
+    repeat = s.repeat_years or (span if whole else None)
     slots = s.model_copy(update={"amounts": amounts, "annual": {k: conv.get(v, v) for k, v in s.annual.items()},
                                  "repeat_years": repeat})
     return Ctx(ctx.topic, ctx.u.model_copy(update={"slots": slots}), ctx.profile, ctx.state)

@@ -63,6 +63,13 @@ def _set_aside(u, text: str, at: int) -> bool:
     return any(v not in u.slots.amounts for v in _money_values(text[c0:c1]))
 
 
+def _negated(text: str, at: int) -> bool:
+    """A negation governs the word, not counting the contrast words that only contain 不 (不过)."""
+    for w in lexicon()["not_negations"]:
+        text = text.replace(w, "但" * len(w))
+    return facts.negated(text, at)
+
+
 def _background(text: str, at: int) -> bool:
     """The words before a place in its clause say it is the past (之前在杭州创业) or background."""
     return any(w in text[facts.clause_of(text, at)[0]:at] for w in lexicon()["background_words"])
@@ -104,6 +111,7 @@ def _kind_unread(u, kind: str, spec: dict, read: set[str], own: str, asked: Aske
             continue
         tail = text[end:facts.clause_of(text, end)[1]]
         if kind == "contrast" and (_tail_read(text, end, read) or _question(text, end) or _chosen(u, tail)
+                                   or (word in spec.get("denies_place", []) and _denied_place(tail))
                                    or any(w in tail for w in lexicon()["dismissals"])):
             continue
         if kind == "status" and not _status_unread(u, word, tail, spec):
@@ -114,6 +122,11 @@ def _kind_unread(u, kind: str, spec: dict, read: set[str], own: str, asked: Aske
             continue
         out.append(Unread(word, kind, spec["label"], at))
     return out
+
+
+def _denied_place(tail: str) -> bool:
+    """不是在南京: the negation denies a place outside Yancheng, which the place rule already reads as denied."""
+    return any(not p.local and p.start <= 2 for p in find_places(tail))
 
 
 def _chosen(u, tail: str) -> bool:
@@ -175,7 +188,7 @@ def _places_unread(u, cues: list[str], own: str) -> list[Unread]:
     text, out = u.text, []
     amounts = set(u.slots.amounts)
     for p in find_places(text):
-        if p.local or facts.negated(text, p.start) or role_of(text, p) in BACKGROUND_ROLES \
+        if p.local or _negated(text, p.start) or role_of(text, p) in BACKGROUND_ROLES \
                 or _background(text, p.start):
             continue
         c0, c1 = facts.clause_of(text, p.start)
@@ -212,12 +225,12 @@ def _condition_hit(text: str, own: str, entry: dict) -> str | None:
     Yancheng, not the past, in a clause with one of the entry's words."""
     for w in entry.get("words", []):
         for m in re.finditer(re.escape(w), text):
-            if not facts.negated(text, m.start()):
+            if not _negated(text, m.start()):
                 return w
-    if (rx := entry.get("regex")) and (m := re.search(rx, text)) and not facts.negated(text, m.start()):
+    if (rx := entry.get("regex")) and (m := re.search(rx, text)) and not _negated(text, m.start()):
         return m.group(0)
     for p in find_places(own) if entry.get("outside_near") else []:
-        if p.local or facts.negated(own, p.start) or _background(own, p.start):
+        if p.local or _negated(own, p.start) or _background(own, p.start):
             continue
         c0, c1 = facts.clause_of(own, p.start)
         if any(w in own[c0:c1] for w in entry["outside_near"]) and role_of(own, p) not in ("origin", "asked"):

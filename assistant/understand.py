@@ -40,7 +40,7 @@ RE_BIRTH_YEAR = re.compile(r"(?<![0-9零〇一二三四五六七八九十])((?:1
                            r"(?:出生|生(?!产|效|意|活)|的人|的(?=[，,。；;！!？?\s]|$))")
 # A start later than today (2027年初才来, 明年才开始用, 2027年3月起租): the year, the part of it, and a start verb.
 RE_START = re.compile(r"(?:((?:20)\d\d)\s*年|(明年|后年))\s*(初|开年|年初|上半年|年中|下半年|年底|底|(\d{1,2})\s*月份?)?"
-                      r"[^，,。；;？?0-9]{0,4}?(才|开始|起)")
+                      r"[^，,。；;？?0-9]{0,4}?(才|开始|起|入驻|落户|搬到|搬来|来盐|到盐)")
 START_PART = {"初": 1, "开年": 1, "年初": 1, "上半年": 1, "年中": 7, "下半年": 7, "年底": 12, "底": 12}
 CN_YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
 RE_MARKET = re.compile(r"市场|同类|周边")  # a rent said to be the market's, not the one the user pays
@@ -352,13 +352,14 @@ def _collect(s: Slots, t: str) -> _Found:
 
 
 def _period_before(t: str, start: int) -> str | None:
-    """The period an amount is said per (每个月大概2万, 月均1.5w, 每季度3万左右): words of the lexicon within a few
-    characters before it in its clause."""
-    head = t[max(facts.clause_of(t, start)[0], start - 8):start]
-    for name, spec in ledger_periods().items():
-        if any(w in head for w in spec["words"]):
-            return name
-    return None
+    """The period an amount is said per (每个月大概2万, 月均1.5w, 每月在平台花1.2w): the last period word of the
+    lexicon before it in its clause, with no other amount between them."""
+    c0 = facts.clause_of(t, start)[0]
+    found = [(t.rfind(w, c0, start), name) for name, spec in ledger_periods().items() for w in spec["words"]]
+    at, name = max(found, default=(-1, None))
+    if at < 0 or any(at < s0 < start for _, s0, _ in _money_spans(t)):
+        return None
+    return name
 
 
 def _set_apart_related(s: Slots, t: str, found: _Found) -> None:

@@ -45,6 +45,7 @@ def test_an_unread_word_is_named(text, topic, word):
     ("合同签了50万，但实际只用了30万，市算力调度平台租的，第一年算力券多少", "compute_voucher"),  # the actual chosen
     ("我以前在南京工作，现在来盐都做OPC，全日制硕士28岁首次在盐参保，生活补贴多少", "living_subsidy"),
     ("第一年算力券不是100%吗？我花了20万，市算力调度平台租的", "compute_voucher"),   # a question, no fact
+    ("大赛在大丰办的，并不是在苏州，报备同意了，核定投入40万，补多少", "event_support"),  # the place is denied
 ])
 def test_words_the_engine_read_do_not_ask(text, topic):
     assert unread_words(text, topic) == []
@@ -64,6 +65,8 @@ def test_an_unread_word_leaves_no_bold_amount_and_asks(service):
     ("我们是参建单位，不是牵头的，国家级试点能拿多少", "pilot_lead"),
     ("数据买来给市场部做营销，合同20万，非关联方，能补吗", "data_purchase"),
     ("国赛二等奖，项目落户在无锡，能奖多少", "competition_award"),
+    ("我是创始人，在盐都买了新房，不过不动产证写的是我爸，补多少", "house_purchase"),   # 不过 negates nothing
+    ("省级品牌活动报备同意了，不过是在扬州办的，投入50万，补多少", "event_support"),
 ])
 def test_a_condition_stated_failed(text, benefit):
     assert ledger.failed_condition(understand(text), benefit) is not None
@@ -93,6 +96,8 @@ def test_units(text, value):
 @pytest.mark.parametrize("text,periods", [
     ("算力每个月大概2万", {20000: "month"}), ("算力每季度3万左右", {30000: "quarter"}),
     ("算力月均1.5w", {15000: "month"}), ("算力一年30万", {}),
+    ("每月在市平台上花1.5万租算力", {15000: "month"}),           # the period word further back in the clause
+    ("每月房租2000，算力一年30万", {}),                           # another amount stands between them
 ])
 def test_the_period_of_an_amount(text, periods):
     assert extract_slots(text).spend_periods == periods
@@ -118,7 +123,7 @@ def test_age_from_a_birth_date(text, age):
 
 @pytest.mark.parametrize("text,start", [
     ("我2027年初才来盐城", date(2027, 1, 1)), ("明年才来亭湖", date(2027, 1, 1)),
-    ("2027年7月开始用平台算力", date(2027, 7, 1)), ("今年开始用", None), ("2025年开始用的", None),
+    ("2027年7月开始用平台算力", date(2027, 7, 1)), ("准备2027年下半年入驻社区", date(2027, 7, 1)), ("今年开始用", None), ("2025年开始用的", None),
 ])
 def test_a_later_start(text, start):
     assert extract_slots(text).start_date == start
