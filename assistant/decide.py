@@ -139,7 +139,8 @@ def _annualised(ctx: Ctx, p: Plan) -> Ctx:
     for a, name in s.spend_periods.items():
         spec = periods[name]
         conv[a] = a * spec["per_year"]
-        p.notes.append(f"按年计算：您说的{spec['name']}{yuan(a)} × {spec['a_year']} = 一年{yuan(conv[a])}。")
+        if spec["per_year"] != 1:
+            p.notes.append(f"按年计算：您说的{spec['name']}{yuan(a)} × {spec['a_year']} = 一年{yuan(conv[a])}。")
     amounts = [conv.get(a, a) for a in s.amounts]
     said = ([int(s.years)] if s.years is not None and s.years == int(s.years) else []) \
         + [int(to_number(n) or 0) for n in RE_NTH_YEAR.findall(ctx.u.text)]  # 三年下来 / 第一年和第二年一共

@@ -233,7 +233,7 @@ def _condition_hit(text: str, own: str, entry: dict) -> str | None:
         if p.local or _negated(own, p.start) or _background(own, p.start):
             continue
         c0, c1 = facts.clause_of(own, p.start)
-        if any(w in own[c0:c1] for w in entry["outside_near"]) and role_of(own, p) not in ("origin", "asked"):
+        if any(w in own[c0:c1] for w in entry["outside_near"]) and role_of(own, p) != "asked":
             return own[c0:c1].strip("，,。；;！!？? ")
     return None
 

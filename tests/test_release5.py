@@ -67,6 +67,8 @@ def test_an_unread_word_leaves_no_bold_amount_and_asks(service):
     ("国赛二等奖，项目落户在无锡，能奖多少", "competition_award"),
     ("我是创始人，在盐都买了新房，不过不动产证写的是我爸，补多少", "house_purchase"),   # 不过 negates nothing
     ("省级品牌活动报备同意了，不过是在扬州办的，投入50万，补多少", "event_support"),
+    ("数据产品在深圳数据交易所挂的牌，第一次挂，服务费3万", "data_listing"),
+    ("还没有拿到中央网信办的备案，评测花了10万，备案奖励多少", "model_filing"),
 ])
 def test_a_condition_stated_failed(text, benefit):
     assert ledger.failed_condition(understand(text), benefit) is not None
@@ -76,6 +78,7 @@ def test_a_condition_stated_failed(text, benefit):
     ("我是创始人，以前在苏州买过房，今年在亭湖买了新房120平，购房补贴多少", "house_purchase"),  # the past
     ("我们不是参与单位，是牵头单位，国家级试点能拿多少", "pilot_lead"),                        # negated
     ("我室友在南京注册了公司。我全日制硕士28岁，首次在盐参保，生活补贴多少", "living_subsidy"),  # someone else's
+    ("我从苏州回来创业，全日制本科26岁，首次在盐城交社保，生活补贴多少", "living_subsidy"),   # where from
 ])
 def test_no_condition_failed(text, benefit):
     assert ledger.failed_condition(understand(text), benefit) is None
@@ -103,6 +106,11 @@ def test_the_period_of_an_amount(text, periods):
     assert extract_slots(text).spend_periods == periods
 
 
+def test_a_yearly_spend_repeats_over_the_years_asked(service):
+    ans = service.chat("市算力调度平台租算力，每年20万，两年一共算力券多少", None)
+    assert ans.tool_calls[0].arguments["annual_spend"] == [200000, 200000] and headline_amounts(ans.answer) == {340000}
+
+
 def test_a_monthly_spend_is_annualised_with_the_arithmetic(service):
     ans = service.chat("市算力调度平台租的盐城算力，每月4万，第一年算力券能补多少", None)
     call = ans.tool_calls[0]
@@ -114,6 +122,7 @@ def test_a_monthly_spend_is_annualised_with_the_arithmetic(service):
 @pytest.mark.parametrize("text,age", [
     ("本人1988年6月生", 37), ("八九年11月出生的", 36), ("96年的，硕士", 30), ("我是2000年生的", 26),
     ("1990年1月出生", None),      # 35 or 36 on 2026-01-01: asked
+    ("我是1992.6出生的", 33),
     ("我九三年十五月生", None),    # no such month: asked, never an error
 ])
 def test_age_from_a_birth_date(text, age):
