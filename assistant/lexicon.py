@@ -17,3 +17,8 @@ def load(name: str) -> dict:
 def ledger_periods() -> dict:
     """Period words before an amount and how many periods a year holds (每个月 -> 12)."""
     return load("ledger")["periods"]
+
+
+def other_durations() -> list[str]:
+    """Words of a clause whose period counts something else (社保交了3个月): no benefit's months."""
+    return load("ledger").get("other_durations", [])

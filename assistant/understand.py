@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from assistant import budget, facts
 from assistant.catalog import topic_cues, value_in, values_in
-from assistant.lexicon import ledger_periods
+from assistant.lexicon import ledger_periods, other_durations
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import YANCHENG, find_places, place_facts
 from assistant.questions import asking_clause, asking_sentence, asking_sentences
@@ -738,7 +738,8 @@ def _duration(rx: re.Pattern, t: str) -> re.Match | None:
     birth dates (九一年12月的, 1989年3月生)."""
     births = [b.span() for b in RE_BIRTH_YEAR.finditer(t)]
     for m in rx.finditer(t):
-        if any(b0 <= m.start(1) < b1 for b0, b1 in births):
+        c0, c1 = facts.clause_of(t, m.start())
+        if any(b0 <= m.start(1) < b1 for b0, b1 in births) or any(w in t[c0:c1] for w in other_durations()):
             continue
         per_unit = to_number(m.group(1)) == 1 and (PER_UNIT_QUESTION.search(t[m.end():m.end() + 8])
                                                     or AMOUNT_BEFORE.search(t[max(0, m.start() - 6):m.start()]))

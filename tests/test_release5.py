@@ -118,6 +118,15 @@ def test_a_monthly_spend_is_annualised_with_the_arithmetic(service):
     assert "十二个月" in ans.answer
 
 
+@pytest.mark.parametrize("text,months,years", [
+    ("首次在盐城参保，社保交了4个月，本科", None, None), ("参保满两年了，硕士", None, None),
+    ("生活补贴领12个月能拿多少", 12, None), ("贷款期限3年", None, 3),
+])
+def test_a_period_of_social_insurance_is_no_benefit_period(text, months, years):
+    s = extract_slots(text)
+    assert (s.months, s.years) == (months, years)
+
+
 # --- birth dates and a later start -------------------------------------------------------------------------
 @pytest.mark.parametrize("text,age", [
     ("本人1988年6月生", 37), ("八九年11月出生的", 36), ("96年的，硕士", 30), ("我是2000年生的", 26),
