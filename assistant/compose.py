@@ -9,6 +9,11 @@ from tools.rules import Benefit
 DRAFT = "（本政策为征求意见稿，金额以正式印发版本为准。）"
 
 
+def failed_condition(title: str, section: str, condition: str, words: str, note: str) -> str:
+    """A condition the user states failed: the verdict and the condition, never a figure."""
+    return f"❌ **不符合**{title}（{section}）的条件：{condition}。您说的“{words}”不满足这一条。" + (f"{note}。" if note else "")
+
+
 def headline(result: dict) -> str:
     if result.get("readings"):
         return "；".join(f"{r['reading']}最高**{yuan(r['amount'])}**" for r in result["readings"])

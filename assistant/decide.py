@@ -11,7 +11,8 @@ from typing import Any, Callable
 from pydantic import BaseModel, Field
 
 from assistant.catalog import topic_benefit, topic_cues, topic_tools
-from assistant.understand import Slots, Understanding
+from assistant.lexicon import ledger_periods
+from assistant.understand import RE_NTH_YEAR, Slots, Understanding, to_number
 from tools.money import yuan
 from tools.registry import get_tool
 from tools.rules import policy_book
@@ -30,6 +31,8 @@ class Plan(BaseModel):
 SPENT_SO_FAR = re.compile(r"(到现在|至今|到目前|这几年|这些年|累计|一共|总共|前后)[^，,。；;？?]{0,6}(花|用|投|付|租)")
 SEVERAL_IN_ONE = re.compile(r"([两二俩三四五六七八九十2-9]|[0-9]{2,})\s*(份|笔|单|个合同)[^，,。；;？?]{0,8}(加起来|一共|合计|总共|总额|共计)")
 ASKS_TOTAL = re.compile(r"(一共|总共|合计|加起来|累计|总计)[^，。；;]{0,6}(多少|几|呢)")
+# A period of years asked about as one figure (三年下来, 两年一共, 第一年和第二年加起来): a yearly rate repeats over it.
+ASKS_TOTAL_OR_SPAN = re.compile(r"一共|总共|合计|加起来|累计|总计|下来|能补几年")
 FOCUS = re.compile(r"(这笔|这一年|当年|那一年|今年|第[一二三1-3]年)[^，。；;]{0,8}(补|拿|多少|奖)")
 
 
@@ -125,8 +128,34 @@ def _annual(ctx: Ctx) -> dict[int, float]:
     return annual
 
 
+def _annualised(ctx: Ctx, p: Plan) -> Ctx:
+    """Amounts said per month or per quarter (每个月2万) of a benefit whose input is a year's spend
+    (input_period: year) become the year's figure, with the arithmetic in the answer; a period of years asked
+    about (三年一共) repeats the one yearly figure over those years."""
+    s, benefit = ctx.s, benefit_of(ctx.topic)
+    if not s.spend_periods or benefit is None or benefit.params.get("input_period") != "year":
+        return ctx
+    periods, conv = ledger_periods(), {}
+    for a, name in s.spend_periods.items():
+        spec = periods[name]
+        conv[a] = a * spec["per_year"]
+        if spec["per_year"] != 1:
+            p.notes.append(f"按年计算：您说的{spec['name']}{yuan(a)} × {spec['a_year']} = 一年{yuan(conv[a])}。")
+    amounts = [conv.get(a, a) for a in s.amounts]
+    said = ([int(s.years)] if s.years is not None and s.years == int(s.years) else []) \
+        + [int(to_number(n) or 0) for n in RE_NTH_YEAR.findall(ctx.u.text)]  # 三年下来 / 第一年和第二年一共
+    span = max(said, default=0)
+    whole = 1 < span <= len(benefit.rates or []) and len(amounts) == 1 and not s.annual and ASKS_TOTAL_OR_SPAN.search(ctx.u.text)
+    repeat = s.repeat_years or (span if whole else None)
+    slots = s.model_copy(update={"amounts": amounts, "annual": {k: conv.get(v, v) for k, v in s.annual.items()},
+                                 "repeat_years": repeat})
+    return Ctx(ctx.topic, ctx.u.model_copy(update={"slots": slots}), ctx.profile, ctx.state)
+
+
 def _voucher(ctx: Ctx, tool: str) -> Plan:
-    s, p = ctx.s, Plan(topic=ctx.topic)
+    p = Plan(topic=ctx.topic)
+    ctx = _annualised(ctx, p)
+    s = ctx.s
     unframed = len(s.amounts) > 1 and not s.annual and not s.years_framed  # 一笔25万，一笔40万: which years?
     if len(s.amounts) == 1 and not s.annual and not s.nth_year and SPENT_SO_FAR.search(ctx.u.text):
         rates = "、".join(f"第{n}年{r:.0%}" for n, r in enumerate(benefit_of(ctx.topic).rates or [], 1))
@@ -151,6 +180,8 @@ def _voucher(ctx: Ctx, tool: str) -> Plan:
     p.tool, p.arguments = tool, {"annual_spend": [annual[y] for y in years]}
     if s.via_platform is not None:
         p.arguments["via_dispatch_platform"] = s.via_platform
+    if s.start_date:
+        p.arguments["start_date"] = s.start_date  # 2027年开始用: years after the end of validity are not counted
     if len(years) > 1 and not asks_total and (FOCUS.search(ctx.u.text) or (len(s.annual) == 1 and ctx.state.get("annual"))):
         p.focus_year = s.this_year or (max(s.annual) if s.annual else years[-1])  # the year this question is about
     if s.nth_year and s.nth_year not in annual:
@@ -211,6 +242,8 @@ def _living(ctx: Ctx, tool: str) -> Plan:
         args["months"] = s.months
     elif s.years and re.search(r"\d|[一二两三四五]年", ctx.u.text):
         args["months"] = int(s.years * 12)
+    if s.start_date:
+        args["start_date"] = s.start_date  # 2027年初才来: the months count from then, up to the end of validity
     if "degree" not in args:
         p.missing.append("您的最高学历是博士、硕士、本科还是技师班？是否全日制？")
         return p
@@ -227,7 +260,8 @@ def _rental(ctx: Ctx, tool: str) -> Plan:
     if rent is None:
         return Plan(topic=ctx.topic, missing=["您租的人才租赁房月租金是多少？"])
     # 第3年… asks about one part of the relief: that part heads the answer (compose picks the step by its year)
-    args = {"monthly_rent": rent} | ({"market_rent": ctx.s.market_rent} if ctx.s.market_rent else {})
+    args = {"monthly_rent": rent} | ({"market_rent": ctx.s.market_rent} if ctx.s.market_rent else {}) \
+        | ({"start_date": ctx.s.start_date} if ctx.s.start_date else {})
     return Plan(topic=ctx.topic, tool=tool, arguments=args, focus_year=ctx.s.nth_year)
 
 

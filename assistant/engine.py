@@ -9,7 +9,7 @@ from typing import Any
 import jieba.posseg as pseg
 from pydantic import ValidationError
 
-from assistant import budget, asked_facts, compose, policy_answer
+from assistant import budget, asked_facts, compose, ledger, policy_answer
 from assistant.carry import ITEMS_TOTAL, carry, is_bare_follow_up, items_total, remember_items
 from assistant.catalog import (dialogue, filled, gating_check, items_field, per_person_topics, rule_entry,
                                topic_by_fields, topic_cues, topic_fields, topic_tools, with_context_topics)
@@ -46,6 +46,15 @@ BOTH_NAMED = re.compile(r"和|与|加上|跟|以及|还有")
 TOTAL_ASKED = re.compile(r"一共|总共|合计|加起来|加在一起|两次|两年|几次")
 WHOLE_PERIOD = re.compile(r"[0-9一二两三四五六七八九十]+年[^，,。？?]{0,4}(下来|一共|总共|合计|加起来)|全部|整个")
 BOLD_AMOUNT = re.compile(r"\*\*([^*\n]*?\d[^*\n]*?元[^*\n]*?)\*\*")  # a headline amount in Markdown bold
+
+def _settle(reply: Reply, eligible: bool | None, reason: str) -> None:
+    """The verdict the ledger reached replaces a computed "eligible" (never a ✅ on a condition stated failed or
+    unread); a failed condition leaves no amount."""
+    for call in reply.tool_calls:
+        if call.result.get("eligible") is True or eligible is False:
+            call.result = {**call.result, "eligible": eligible, "reason": reason,
+                           **({"amount": None} if eligible is False else {})}
+
 
 def fact_values(slots) -> dict:
     """The understood facts by field name; an office area is the community's, not a flat's."""
@@ -254,6 +263,8 @@ class RulesEngine:
             self._topic(t.topic, t.u, t.profile, state, reply)
         else:
             self._policy_qa(t.u, reply)
+        if route.name == "topic":
+            self._review(t, reply)
         if t.u.injection:
             reply.parts.append("（说明：对话中的指令不能改变政策内容，以上回答以文件原文和计算工具为准。）")
         return reply
@@ -353,6 +364,30 @@ class RulesEngine:
                 reply.follow_up.extend(f"请补充您社区的情况：{t}" for t in todo)
         if not p.missing:
             reply.follow_up.extend(self._suggestions(topic))
+
+    def _review(self, t: Turn, reply: Reply) -> None:
+        """The ledger's last word on a computed answer: a condition stated failed in words gives ❌ and no figure;
+        a word that could change an input or a condition and was not read leaves no figure as the user's result,
+        names the word and asks (assistant/ledger.py)."""
+        benefit = benefit_of(t.topic)
+        failed = ledger.failed_condition(t.u, benefit.id) if benefit is not None else None
+        if failed:
+            reply.parts = [compose.failed_condition(benefit.title, benefit.section, failed.condition, failed.words,
+                                                    failed.note),
+                           compose.basis(benefit.quote, benefit.section, self.titles[benefit.doc]),
+                           compose.responsible(benefit.responsible)]
+            reply.cite(benefit.doc, benefit.section, benefit.quote, self.titles[benefit.doc])
+            _settle(reply, False, f"不满足：{failed.condition}")
+            reply.intent, reply.follow_up = "eligibility", []
+            return
+        asked = ledger.Asked(tuple(next((tc.cues for tc in topic_cues() if tc.topic == t.topic), [])),
+                             tuple(topic_fields().get(t.topic, ())),
+                             benefit.params.get("input_period") if benefit is not None else None)
+        if not ledger.has_headline(reply.parts) or not (words := ledger.unread(t.u, asked)):
+            return
+        reply.parts = [ledger.ask_line(words)] + ledger.unbold(reply.parts)
+        reply.follow_up.insert(0, ledger.ask_line(words).split("？")[0] + "？")
+        _settle(reply, None, "待确认：" + "、".join(w.word for w in words))
 
     def _per_person(self, t: Turn, state: dict, reply: Reply) -> None:
         """Two people asked about together (我俩一共, 各自): each one's figure from their own facts, and the sum

@@ -8,6 +8,9 @@ from typing import Any
 
 RE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 UNIT = {"万": 10_000, "亿": 100_000_000}
+# Units only users type (6k, 1.5w, 1.2kw): a user's 6k supports the 6,000元 an answer writes for it.
+TYPED_UNIT = {"kw": 10_000_000, "kW": 10_000_000, "Kw": 10_000_000, "KW": 10_000_000, "k": 1_000, "K": 1_000,
+              "w": 10_000, "W": 10_000}
 
 
 def number_values(text: str) -> set[float]:
@@ -22,6 +25,9 @@ def number_values(text: str) -> set[float]:
         nxt = (text[m.end():m.end() + 1] or "")
         if nxt in UNIT:
             out.add(round(v * UNIT[nxt], 2))
+        typed = next((u for u in TYPED_UNIT if text.startswith(u, m.end())), None)
+        if typed:
+            out.add(round(v * TYPED_UNIT[typed], 2))
     for token in re.findall(r"[零一二两三四五六七八九十百千万亿]+", text or ""):  # Chinese numerals in user messages
         try:
             import cn2an

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from assistant import budget, facts
 from assistant.catalog import topic_cues, value_in, values_in
+from assistant.lexicon import ledger_periods, other_durations
 from assistant.onewindow import asks_onewindow
 from assistant.place_roles import YANCHENG, find_places, place_facts
 from assistant.questions import asking_clause, asking_sentence, asking_sentences
@@ -22,7 +24,7 @@ from tools.rules import policy_book
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
 NUM = rf"(?:[0-9]+(?:[.,][0-9]+)*|[{CN_DIGITS}]+)"
-RE_MONEY = re.compile(rf"({NUM})\s*(亿|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
+RE_MONEY = re.compile(rf"({NUM})\s*(亿|kw|kW|Kw|KW|万|千|w|W|k|K)?\s*(元|块钱|块|人民币)?")
 MEASURE_BLOCK = re.compile(r"[\u4e00-\u9fff](?<![钱左多])")  # 块 before a noun is a measure word, not yuan
 COMMUNITY_SPEAKER = re.compile(r"社区的?运营方|社区运营主体|我们是[^，,。]{0,10}社区的?(运营|建设)")
 SAME_EACH_YEAR = re.compile(r"连续\s*[两二三23]\s*年|(?:去年和今年|今年和去年|前年和去年|这两年|两年)[^，,。？?]{0,6}都"
@@ -32,7 +34,15 @@ PARTS_AFTER = re.compile(r"^\s*(?:元|块)?\s*[，,]?\s*其中")  # a total whos
 AGE_THRESHOLD = re.compile(r"\s*(以下|以上|以内|之内|之下|上下)")  # 35岁以下 is the rule's line, not an age
 AGE_BOUND = re.compile(r"超过|未满|不满|不到|高于|低于|大于|小于")  # 满36周岁 is an age: 36
 RE_BARE_AGE = re.compile(r"今年\s*([1-6][0-9])\s*(?:周岁|岁)?\s*了?(?=[，,。；;！!？?]|$)")
-RE_BIRTH_YEAR = re.compile(r"((?:19|20)\d\d)\s*年\s*(?:出生|生(?!产|效)|的人)")
+# A birth year, with its month when said: 1989年3月生, 九一年12月出生, 95年的, 2001年生的人.
+RE_BIRTH_YEAR = re.compile(r"(?<![0-9零〇一二三四五六七八九十])((?:19|20)\d\d|\d\d|[零〇一二三四五六七八九]{2}|[一二][零〇一二三四五六七八九]{3})"
+                           r"\s*(?:年|[.．/-](?=\d))\s*(?:(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月?份?)?\s*"
+                           r"(?:出生|生(?!产|效|意|活)|的人|的(?=[，,。；;！!？?\s]|$))")
+# A start later than today (2027年初才来, 明年才开始用, 2027年3月起租): the year, the part of it, and a start verb.
+RE_START = re.compile(r"(?:((?:20)\d\d)\s*年|(明年|后年))\s*(初|开年|年初|上半年|年中|下半年|年底|底|(\d{1,2})\s*月份?)?"
+                      r"[^，,。；;？?0-9]{0,4}?(才|开始|起|入驻|落户|搬到|搬来|来盐|到盐)")
+START_PART = {"初": 1, "开年": 1, "年初": 1, "上半年": 1, "年中": 7, "下半年": 7, "年底": 12, "底": 12}
+CN_YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
 RE_MARKET = re.compile(r"市场|同类|周边")  # a rent said to be the market's, not the one the user pays
 RE_MARKET_RENT = re.compile(rf"(?:市场|同类|周边)[^0-9，,。；;？?]{{0,8}}?(?:租金|月租|房租)[^0-9，,。；;？?]{{0,4}}?([0-9]+(?:\.[0-9]+)?)")
 RE_AGE = re.compile(rf"({NUM})\s*(?:周岁|岁)")
@@ -165,6 +175,8 @@ class Slots(BaseModel):
     interest_paid: float | None = None
     repeat_years: int | None = None
     order_unknown: bool = False
+    spend_periods: dict[float, str] = Field(default_factory=dict)  # amount -> its period (每个月2万: month)
+    start_date: date | None = None  # a later start said (2027年初才来, 明年才开始用): multi-year benefits count from it
     years_framed: bool = False  # the message says its amounts are of successive years (这两年分别, 三年依次)
     related_excluded: list[float] = Field(default_factory=list)  # contracts the user says are with a related party
     area_ambiguous: bool = False
@@ -334,7 +346,20 @@ def _collect(s: Slots, t: str) -> _Found:
             found.ordinals += [_ordinal_year(t, start)] * n
             found.sentences += [max(t.rfind(c, 0, start) for c in "；;。？?！!")] * n
             found.starts += [start] * n
+            if period := _period_before(t, start):
+                s.spend_periods[value] = period
     return found
+
+
+def _period_before(t: str, start: int) -> str | None:
+    """The period an amount is said per (每个月大概2万, 月均1.5w, 每月在平台花1.2w): the last period word of the
+    lexicon before it in its clause, with no other amount between them."""
+    c0 = facts.clause_of(t, start)[0]
+    found = [(t.rfind(w, c0, start), name) for name, spec in ledger_periods().items() for w in spec["words"]]
+    at, name = max(found, default=(-1, None))
+    if at < 0 or any(at < s0 < start for _, s0, _ in _money_spans(t)):
+        return None
+    return name
 
 
 def _set_apart_related(s: Slots, t: str, found: _Found) -> None:
@@ -502,6 +527,41 @@ def _copies(t: str, start: int) -> int:
     return int(n) if n and n == int(n) and 2 <= n <= 200 else 1
 
 
+def _start_date(t: str) -> date | None:
+    """The first day of a start the user says lies ahead (2027年初才来 -> 2027-01-01, 明年3月开始用 -> 3月1日);
+    a start today or earlier is no later start (the tools count from today)."""
+    today = validity.today()
+    for m in RE_START.finditer(t):
+        year = int(m.group(1)) if m.group(1) else today.year + CALENDAR.get(m.group(2), 2)
+        month = int(m.group(4)) if m.group(4) else START_PART.get(m.group(3) or "初", 1)
+        if 1 <= month <= 12 and (start := date(year, month, 1)) > today:
+            return start
+    return None
+
+
+def _birth(m: re.Match) -> tuple[int | None, int | None]:
+    """(year, month) of a birth: 95 is 1995 and 05 is 2005 (a two-digit year after this year's is last century);
+    九一 is 1991; a month outside 1-12 is no month (the age is then asked for)."""
+    raw = m.group(1).translate(CN_YEAR_DIGITS)
+    year = int(raw)
+    if len(raw) == 2:
+        year += 1900 if year > validity.today().year % 100 else 2000
+    month = int(to_number(m.group(2)) or 0) if m.group(2) else None
+    return year, month if month is None or 1 <= month <= 12 else -1
+
+
+def _age_from_birth(year: int, month: int | None) -> int | None:
+    """The age at today's date (OPC_TODAY): with the month, exact unless the birthday falls in this very month;
+    without it (or in that month), given only where both readings agree on every age limit."""
+    if month == -1:
+        return None  # 13月: not a date; asked, never guessed
+    today = validity.today()
+    if month is not None and month != today.month:
+        age = today.year - year - (1 if today.month < month else 0)
+        return age if 16 <= age <= 100 else None
+    return _age_from_birth_year(year)
+
+
 def _age_from_birth_year(year: int) -> int | None:
     """Born in 1989: 36 or 37 today, depending on the birthday. The age is given only where both readings fall on
     the same side of every age limit in the policy data (else the assistant asks for the age)."""
@@ -541,7 +601,7 @@ def _person(s: Slots, t: str) -> None:
     if m := _stated_age(t):
         s.age = int(to_number(m.group(1)) or 0) or None
     elif m := RE_BIRTH_YEAR.search(t):
-        s.age = _age_from_birth_year(int(m.group(1)))
+        s.age = _age_from_birth(*_birth(m))
     s.degree = _degree(t)
     if re.search(r"非全日制|在职|函授|自考|成人教育|网络教育", t):
         s.full_time = False
@@ -553,6 +613,7 @@ def _person(s: Slots, t: str) -> None:
     if places.event_venue:
         s.in_yancheng = False  # 在上海办的大赛: held elsewhere
     s.role = facts.role(t)
+    s.start_date = _start_date(t)
     if re.search(r"二手|存量房", t):
         s.new_housing = False  # 二手房 is no 新建商品房
     elif facts.polar(t, r"新房|新建商品房|一手房|期房") is not None:
@@ -673,8 +734,13 @@ def _said(t: str, word: str) -> bool | None:
 
 
 def _duration(rx: re.Pattern, t: str) -> re.Match | None:
-    """The first period that says how long (三年), skipping periods that are rates (一个月工资8000, 每年30万)."""
+    """The first period that says how long (三年), skipping periods that are rates (一个月工资8000, 每年30万) and
+    birth dates (九一年12月的, 1989年3月生)."""
+    births = [b.span() for b in RE_BIRTH_YEAR.finditer(t)]
     for m in rx.finditer(t):
+        c0, c1 = facts.clause_of(t, m.start())
+        if any(b0 <= m.start(1) < b1 for b0, b1 in births) or any(w in t[c0:c1] for w in other_durations()):
+            continue
         per_unit = to_number(m.group(1)) == 1 and (PER_UNIT_QUESTION.search(t[m.end():m.end() + 8])
                                                     or AMOUNT_BEFORE.search(t[max(0, m.start() - 6):m.start()]))
         if t[max(0, m.start() - 1):m.start()] != "每" and not RATE_AFTER.search(t[m.end():m.end() + 8]) \

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 
 VALUES_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "values.yaml"
 UNITS = {"亿": 100_000_000, "万": 10_000, "千": 1_000, "k": 1_000, "K": 1_000, "w": 10_000, "W": 10_000}
+# Two-letter units as founders type them: kw/KW is 千万 (1.2kw = 1200万), read before the one-letter ones.
+UNITS2 = {"kw": 10_000_000, "kW": 10_000_000, "Kw": 10_000_000, "KW": 10_000_000, "千万": 10_000_000}
 MAX_AMOUNT = 1e13  # 10万亿元: anything larger is a typo, and floats stop holding fen exactly
 RE_PLAIN = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 RE_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
@@ -98,7 +100,9 @@ def parse_amount(text) -> float:
         if s.startswith("-") or s.startswith("负"):
             raise ValueError(f"金额不能为负数：“{text}”")
         mult = 1
-        if s[-1] in UNITS and s[:-1] and re.fullmatch(r"[0-9.,]+", s[:-1]):
+        if s[-2:] in UNITS2 and s[:-2] and re.fullmatch(r"[0-9.,]+", s[:-2]):
+            s, mult = s[:-2], UNITS2[s[-2:]]
+        elif s[-1] in UNITS and s[:-1] and re.fullmatch(r"[0-9.,]+", s[:-1]):
             s, mult = s[:-1], UNITS[s[-1]]
         value = _number(s, text) * mult
     if value != value or abs(value) > MAX_AMOUNT:
