@@ -25,7 +25,7 @@ from tests.pg import Postgres
 from tests.serving import Server, free_port
 
 PG_SKIP = Postgres.unavailable_reason()
-STAFF = {"Authorization": "Bearer t"}
+STAFF = {"Authorization": "Bearer faults-staff-token-0123456789"}
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ def app_client(service, db_url: str, **settings):
     from assistant.config import Settings
     from assistant.service import AssistantService
 
-    s = Settings(data_dir=_DATA, database_url=db_url, staff_token="t", **settings)
+    s = Settings(data_dir=_DATA, database_url=db_url, staff_token="faults-staff-token-0123456789", **settings)
     svc = AssistantService(s)
     svc._index, svc._searcher, svc._engine = service._index, service._searcher, service._engine
     return TestClient(create_app(s, svc, with_ui=False, warm=False), base_url="http://127.0.0.1")
@@ -206,7 +206,7 @@ def test_read_only_database_starts_degraded(service, tmp_path):
         chat = httpx.post(srv.url + "/api/chat", json={"message": "硕士毕业来盐城每月生活补贴多少"}, timeout=60)
         assert chat.status_code == 200 and chat.headers["x-session-stored"] == "false"
         assert "2,000元" in chat.json()["answer"]
-        case = httpx.post(srv.url + "/api/cases", headers={"Authorization": "Bearer test-staff-token"}, timeout=30,
+        case = httpx.post(srv.url + "/api/cases", headers={"Authorization": f"Bearer {os.environ['OPC_STAFF_TOKEN']}"}, timeout=30,
                           json={"visitor_name": "张三", "entity_type": "individual"})
         assert case.status_code == 503 and case.json()["error"]["code"] == "database_unavailable"
         assert "数据库" in case.json()["error"]["message"]
@@ -401,7 +401,7 @@ def test_concurrent_reindex_is_serialized(service, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(_DATA / "index", data / "index")
     srv = Server(data).start(timeout=240)
-    headers = {"Authorization": "Bearer test-staff-token"}
+    headers = {"Authorization": f"Bearer {os.environ['OPC_STAFF_TOKEN']}"}
     try:
         def reindex(delay: float):
             time.sleep(delay)
