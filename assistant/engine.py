@@ -9,7 +9,8 @@ from typing import Any
 import jieba.posseg as pseg
 from pydantic import ValidationError
 
-from assistant import budget, asked_facts, compose, ledger, policy_answer
+from assistant.lexicon import task_reply
+from assistant import bare_replies, budget, asked_facts, compose, ledger, policy_answer
 from assistant.carry import ITEMS_TOTAL, carry, is_bare_follow_up, items_total, remember_items
 from assistant.catalog import (dialogue, filled, gating_check, items_field, per_person_topics, rule_entry,
                                topic_by_fields, topic_cues, topic_fields, topic_tools, with_context_topics)
@@ -157,6 +158,7 @@ class RulesEngine:
         """Answer each question of the message (at most three) in turn; one question is answered as is."""
         state = copy.deepcopy(state or {})
         text = normalize((message or "").strip())
+        text = bare_replies.as_sentence(text, state.pop("open_question", None), state.get("last_topic")) or text
         qs = split_questions(text, all_topics)
         if len(qs) == 1:
             reply, state, u = self._respond_one(qs[0].text, state, qs[0].topic)
@@ -282,6 +284,8 @@ class RulesEngine:
             if field and call and not ITEMS_TOTAL.search(t.u.text):
                 state["items"] = remember_items(state.get("items"), t.topic, call.arguments.get(field, []), t.u.text)
         state["last_intent"] = reply.intent
+        if asked := bare_replies.open_question(reply.follow_up):
+            state["open_question"] = asked  # a bare reply next turn answers it
 
     def _resolve_topic(self, u: Understanding, state: dict) -> str | None:
         """The topic named by a cue; else the last topic when this turn continues it (its facts, a what-if, a
@@ -558,6 +562,10 @@ class RulesEngine:
         reply.intent = "out_of_scope"
         t = u.text
         nearby, dept = [], None
+        if u.task:
+            text, reply.follow_up = task_reply(u.task)
+            reply.parts.append(text)
+            return
         if u.slots.other_city:
             reason = f"盐城OPC政策文件只适用于盐城，没有涉及{u.slots.other_city}的政策，"
             dept = f"{u.slots.other_city}的政策请向当地主管部门咨询。"

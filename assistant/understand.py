@@ -15,6 +15,7 @@ from assistant import budget, facts
 from assistant.catalog import topic_cues, value_in, values_in
 from assistant.lexicon import ledger_periods, other_durations
 from assistant.onewindow import asks_onewindow
+from assistant.lexicon import task_request_pattern
 from assistant.place_roles import YANCHENG, find_places, place_facts
 from assistant.questions import asking_clause, asking_sentence, asking_sentences
 from tools import validity
@@ -207,6 +208,7 @@ class Understanding(BaseModel):
     joint: str | None = None  # two people asked about together: 'total' (我俩一共) or 'each' (各自)
     other_slots: Slots | None = None  # the other person's facts, for a joint question
     one_of_several: bool = False  # asked together with other topics (A和B各多少): its amounts are the ones said of it
+    task: str | None = None  # a request to make something (写商业计划书): refused politely with what it can do
 
 
 MAX_DIGITS = 15  # a longer run of digits is an ID, a card or noise, never an age, an area or an amount
@@ -844,13 +846,19 @@ def understand(text: str) -> Understanding:
     slots = extract_slots(text if about_other else facts.own_text(text))  # others' figures are not the founder's
     topics = detect_topics(text)
     intent = classify(text, slots, topics)
+    task = task_request_pattern().search(asking_sentence(text))
+    if task and detect_topics(text.replace(task.group(0), "")):
+        task = None  # 帮我写个计划书，另外生活补贴多少: the policy question is answered (a topic inside the thing asked
+        # for, 起草一份数据采购合同, is no question about it)
+    if task:
+        intent = "out_of_scope"
     profile_statement = bool(re.match(r"^(我|本人)", text)) and not topics and intent in ("policy_qa", "smalltalk") and any(
         getattr(slots, k) is not None for k in ("age", "degree", "district", "role", "full_time"))
     return Understanding(
         text=text, intent=intent, topic=topics[0] if topics else None, topics=topics, slots=slots,
         hypothetical=bool(HYPOTHETICAL.search(text)), correction=bool(CORRECTION.search(text)),
         injection=bool(INJECTION.search(text)), profile_statement=profile_statement,
-        about_other=about_other, joint=joint,
+        about_other=about_other, joint=joint, task=task.group("verb") + task.group("thing") if task else None,
         other_slots=extract_slots(facts.others_text(text)) if joint and facts.others_text(text) else None,
         identifies_policy=(bool(IDENTIFY.search(text)) or (bool(ASKS_KINDS.search(text)) and
                                                            not any(w in text for w in CALC_WORDS))) and not slots.amounts,

@@ -159,3 +159,17 @@ def test_a_typed_unit_grounds_the_amount_written_for_it():
     assert unsupported({"answer": "您说的每月6,000元 × 十二个月 = 一年72,000元", "citations": [],
                         "tool_calls": [{"name": "t", "arguments": {"annual_spend": [72000]}, "result": {}}]},
                        ["月均6k的算力费"]) == []
+
+
+@pytest.mark.parametrize("message, task", [("帮我写一份商业计划书", "写商业计划书"), ("你能不能帮我起草一份数据采购合同", "起草合同"),
+                                           ("生成一份公司章程", "生成公司章程"), ("麻烦帮我做个路演PPT", "做PPT")])
+def test_a_task_request_is_refused_politely_with_what_it_can_do(service, message, task):
+    ans = service.chat(message, persist=False)
+    assert ans.refused and ans.intent == "out_of_scope" and not ans.tool_calls
+    assert f"替您{task}不在我能做的范围内" in ans.answer and "计算" in ans.answer and "办事清单" in ans.answer
+    assert ans.follow_up
+
+
+@pytest.mark.parametrize("message", ["申请书要写什么内容？", "公司章程怎么写？", "数据采购合同要写明什么？"])
+def test_a_question_about_a_document_is_no_task_request(service, message):
+    assert not service.chat(message, persist=False).answer.startswith("抱歉，替您")
