@@ -49,11 +49,14 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="强制重建"))
 
 
 @app.command()
-def search(question: str, k: int = typer.Option(5, "--k", min=1, max=50), as_json: bool = typer.Option(False, "--json")) -> None:
+def search(question: str, k: int = typer.Option(5, "--k", min=1, max=50), as_json: bool = typer.Option(False, "--json"),
+           server: Optional[str] = typer.Option(None, "--server", help="已在运行的服务地址（不必每次加载索引）")) -> None:
     """检索政策原文，返回条款与原文引文。"""
+    from assistant.contract import SearchResponse
     from assistant.service import get_service
 
-    result = get_service().search(question, k)
+    result = (SearchResponse.model_validate(_server_call("GET", server, "/api/search", params={"q": question, "k": k}))
+              if server else get_service().search(question, k))
     if as_json:
         _print_json(result.model_dump())
         return
@@ -246,8 +249,12 @@ def _print_answer(ans) -> None:
 
 @app.command()
 def ask(question: str, session: Optional[str] = typer.Option(None, "--session", help="会话ID，多次调用可接着聊"),
+        token: Optional[str] = typer.Option(None, "--token", help="与 --server 同用：会话密钥（第一次回答时给出）"),
+        server: Optional[str] = typer.Option(None, "--server", help="已在运行的服务地址，如 http://127.0.0.1:8000（不必每次加载索引）"),
         as_json: bool = typer.Option(False, "--json")) -> None:
-    """问一个问题；用 --session 接着上一轮对话。"""
+    """问一个问题；用 --session 接着上一轮对话；用 --server 交给已在运行的服务回答。"""
+    if server:
+        return _ask_server(server, question, session, token, as_json)
     from assistant.service import InvalidInput, get_service
 
     try:
@@ -262,6 +269,35 @@ def ask(question: str, session: Optional[str] = typer.Option(None, "--session", 
         _print_json(ans.model_dump(mode="json"))
     else:
         _print_answer(ans)
+
+
+def _ask_server(server: str, question: str, session: str | None, token: str | None, as_json: bool) -> None:
+    """The same question through a running server's API (one HTTP call instead of loading the index)."""
+    from assistant.contract import Answer
+
+    body = _server_call("POST", server, "/api/chat",
+                        json={"message": question, "session_id": session, "session_token": token})
+    if as_json:
+        return _print_json(body)
+    _print_answer(Answer.model_validate({k: v for k, v in body.items() if k in Answer.model_fields}))
+    if body.get("session_token"):
+        console.print(f"[dim]接着问：--server {server} --session {body['session_id']} --token {body['session_token']}[/dim]")
+
+
+def _server_call(method: str, server: str, path: str, **kw) -> dict:
+    """One call to a running server; its error (or an unreachable server) is one Chinese line and exit 2."""
+    import httpx
+
+    try:
+        r = httpx.request(method, server.rstrip("/") + path, timeout=60, **kw)
+    except httpx.HTTPError as exc:
+        typer.echo(f"连不上服务 {server}：{exc.__class__.__name__}", err=True)
+        raise typer.Exit(2)
+    body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+    if r.status_code >= 400:
+        typer.echo((body.get("error") or {}).get("message") or f"服务返回 {r.status_code}", err=True)
+        raise typer.Exit(2)
+    return body
 
 
 @app.command()
@@ -413,17 +449,14 @@ def _print_result(result: dict) -> None:
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def calc(ctx: typer.Context, tool: str = typer.Argument(..., help="工具名，见 `opc-assistant calc list`"),
          as_json: bool = typer.Option(False, "--json")) -> None:
-    """运行任一计算/判断工具，例如：calc compute_voucher_subsidy annual_spend=50万;80万;120万
-    （一个金额可写 1,500,000元 或 150万；几个金额用 ; 、 或空格分隔，或重复写同一个参数）"""
+    """运行任一计算/判断工具，例如：calc compute_voucher_subsidy "annual_spend=50万;80万;120万"
+    （一个金额可写 1,500,000元 或 150万；几个金额用 ; 、 或空格分隔（用 ; 时整个参数加引号），或重复写同一个参数）"""
     from pydantic import ValidationError
 
     from tools.registry import TOOLS
 
     if tool == "list" or tool not in TOOLS:
-        table = Table("工具", "说明")
-        for spec in TOOLS.values():
-            table.add_row(spec.name, spec.description)
-        console.print(table)
+        _print_tools(TOOLS)
         if tool != "list":
             typer.echo(f"未知工具：{tool}", err=True)
             raise typer.Exit(2)
@@ -445,6 +478,19 @@ def calc(ctx: typer.Context, tool: str = typer.Argument(..., help="工具名，�
         _print_match(result)
     else:
         _print_result(result)
+
+
+def _print_tools(tools: dict) -> None:
+    """Every tool with its whole description and its parameters (* marks a required one)."""
+    table = Table("工具", "说明", "参数（*必填）", show_lines=True)
+    for column in table.columns:
+        column.overflow = "fold"  # whole descriptions and names, wrapped, never cut
+    for spec in tools.values():
+        schema = spec.json_schema()
+        required = set(schema.get("required", []))
+        params = "\n".join(f"{'*' if n in required else ''}{n}" for n in schema.get("properties", {}))
+        table.add_row(spec.name, spec.description, params)
+    console.print(table)
 
 
 @app.command()
