@@ -550,6 +550,11 @@ class RulesEngine:
                                          *terms().synonyms.keys()])
         return term in self._known_text
 
+    def covers(self, text: str) -> bool:
+        """Whether any content word of the text occurs in the policy documents (a search for 火星移民 has no hit
+        worth showing, however the ranking scores it)."""
+        return self._covered(text)
+
     def _covered(self, text: str) -> bool:
         content = [t for t in tokens(expand_query(text))
                    if t not in GENERIC and len(t) > 1 and not (t.isdigit() and len(t) < 3)]

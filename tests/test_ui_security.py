@@ -169,6 +169,9 @@ def test_knowledge_search_and_calculator_answer_bad_input_in_one_chinese_line(si
     t0 = time.monotonic()
     out = page.call("do_search", ["算力券" * 300])
     assert "太长" in out[0] and time.monotonic() - t0 < 30
+    assert page.call("do_search", ["火星移民"])[0] == "没有找到相关条款。"  # a floor, not 5 hits with scores
+    hits = page.call("do_search", ["算力券"])[0]
+    assert "第一条" in hits and "得分" not in hits
     calc = page.call("calculate", [None, "不确定", "不确定", "不确定", "不确定", "不确定", "五十万块钱多", None, []])
     assert calc[0].startswith("输入有误") and "pydantic" not in calc[0] and "http" not in calc[0]
 

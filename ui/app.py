@@ -238,7 +238,7 @@ def _knowledge_tab(service: AssistantService) -> None:
             if len(text) > MAX_SEARCH_CHARS:
                 return f"检索词太长了（{len(text)}字），请控制在{MAX_SEARCH_CHARS}字以内。"
             res = service.search(text, 5)
-            if not res.results:
+            if not res.results or not service.engine.covers(text):  # a relevance floor: no words of the text, no hits
                 return "没有找到相关条款。"
             return "\n\n".join(f"**《{h.doc_title}》{h.section}**　[原文]({article_link(h.doc, h.section)})\n> {h.quote}"
                                for h in res.results)
