@@ -109,3 +109,20 @@ def test_staff_page_is_its_own_and_creates_a_case(browser, server, output_dir):
     pg.get_by_text("请先登录", exact=False).first.wait_for()
     assert "窗口办件" not in pg.goto(server.url + "/ui/").text()  # the citizens' page holds no staff screen
     ctx.close()
+
+
+@pytest.mark.parametrize("path, ready", [("/ui/", "#chat-input textarea"), ("/staff/login", "#token"),
+                                         ("/staff/", "#staff-status")])
+def test_pages_have_no_serious_accessibility_violations(browser, server, path, ready):
+    """axe-core (bundled in axe-playwright-python, no network) on each page: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.goto(server.url + path, wait_until="load")
+    pg.wait_for_selector(ready)  # the Gradio app renders after load
+    violations = Axe().run(pg).response["violations"]
+    ctx.close()
+    bad = [(v["id"], v["impact"], [n["html"][:80] for n in v["nodes"]]) for v in violations
+           if v["impact"] in ("serious", "critical")]
+    assert not bad, bad

@@ -37,6 +37,8 @@ HISTORY_TURNS = 10  # turns of a session shown on the page (read from the server
 MAX_SEARCH_CHARS = 500  # the same cap as GET /api/search
 CSS = """
 #site-head h1{font-size:1.5rem;margin:0 0 4px}
+button.primary{background:#b91c1c !important;border-color:#b91c1c !important;color:#fff !important}
+button.primary:hover{background:#991b1b !important}
 #draft-banner{background:#fdecea;color:#7f1d1d;border-radius:8px;padding:8px 12px;margin:0}
 #site-foot{font-size:.85rem;color:#4b5563;margin-top:8px}
 .cite details{margin:2px 0}

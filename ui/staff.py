@@ -140,7 +140,7 @@ def build_staff(service: AssistantService, logins: StaffLogins) -> gr.Blocks:
     p = SimpleNamespace()
     with gr.Blocks(title="窗口办件 · 盐城OPC创业助手") as demo:
         with gr.Row(elem_id="staff-head"):
-            gr.Markdown("## 窗口办件（工作人员）")
+            gr.Markdown("# 窗口办件（工作人员）")
             gr.HTML("<a id='staff-logout' href='/staff/logout'>退出登录</a>")
         p.status = gr.Markdown(elem_id="staff-status")
         with gr.Group(visible=False) as p.panel:
