@@ -66,6 +66,9 @@ def test_the_chat_page_shows_the_servers_history_not_the_clients(site):
     again = page.call("respond", ["算力券第一年50万能拿多少", "s-forged-by-the-client"])
     assert len(again[0]) == 4 and text_of(again[0][0]) == "硕士每月生活补贴多少"
     assert all(part["type"] == "text" for m in again[0] for part in m["content"])  # text only, never a file
+    shown = "".join(text_of(m) for m in again[0])
+    assert not any(g in shown for g in "✅❔❌👉📄") and "已满足" not in shown or "✅" not in shown  # words, not glyphs
+    assert shown.count("《盐城市推进人工智能OPC创新创业若干政策措施》第九条</summary>") <= 1  # each article cited once
 
 
 def text_of(message: dict) -> str:
@@ -89,6 +92,13 @@ def test_events_run_several_at_once_and_sessions_are_bounded(service):
         limits = {f.concurrency_limit for f in blocks.fns.values()} - {"default"}
         assert blocks._queue.default_concurrency_limit > 1 and all(n > 1 for n in limits if n)
         assert gradio_app.state_holder.capacity == service.settings.ui_session_capacity <= 1000
+
+
+def test_the_share_preview_names_the_service_not_gradio(site):
+    for page in ("/ui/", "/staff/"):
+        html = httpx.get(site.url + page, timeout=30).text
+        assert "Click to try out the app!" not in html and 'content="Gradio"' not in html
+        assert "盐城OPC创业助手" in html
 
 
 def test_the_citizens_page_has_no_staff_screen(site):

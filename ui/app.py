@@ -20,7 +20,7 @@ from assistant.store import StoreUnavailable  # noqa: E402
 from tools import places  # noqa: E402
 from tools.money import yuan  # noqa: E402
 from tools.registry import run_tool  # noqa: E402
-from ui.common import article_link, guarded, render_answer, route_gradio_errors_to_the_log  # noqa: E402
+from ui.common import ShareText, article_link, guarded, plain, render_answer, route_gradio_errors_to_the_log  # noqa: E402
 from ui.staff import StaffLogins, build_staff, staff_router  # noqa: E402
 
 HEADER = ("<header id='site-head'><h1>盐城人工智能OPC创业助手</h1>"
@@ -88,6 +88,7 @@ def _chat_tab(service: AssistantService) -> None:
             box = gr.Textbox(placeholder="请输入问题，例如：硕士来盐城每月生活补贴多少？", show_label=False, scale=5,
                              elem_id="chat-input", max_lines=4, max_length=service.settings.max_message_chars)
             send = gr.Button("发送", variant="primary", scale=1, elem_id="chat-send")
+            stop = gr.Button("停止", scale=1, elem_id="chat-stop")
             new = gr.Button("新对话", scale=1, elem_id="chat-new")
         with gr.Row():
             follow_btns = [gr.Button(visible=False, size="sm", elem_classes=["follow-up"]) for _ in range(3)]
@@ -113,7 +114,7 @@ def _chat_tab(service: AssistantService) -> None:
                 return
             step = max(len(ans.answer) // 6, 40)
             for end in range(step, len(ans.answer), step):  # stream the answer text in parts
-                pending[-1] = {"role": "assistant", "content": ans.answer[:end]}
+                pending[-1] = {"role": "assistant", "content": plain(ans.answer[:end])}
                 yield pending, ans.session_id, ids, "", [], *hide
             if ans.turn_id:
                 final, ids = _history(service, ans.session_id)
@@ -124,8 +125,8 @@ def _chat_tab(service: AssistantService) -> None:
             yield final, ans.session_id, ids, "", ans.follow_up[:3], *ups, *hide[len(ups):]
 
         outputs = [chatbot, session, turn_ids, box, follow_state, *follow_btns]
-        send.click(respond, [box, session], outputs)
-        box.submit(respond, [box, session], outputs)
+        quiet = {"show_progress": "hidden"}  # the progress line is ours, in Chinese (Gradio's timer is English)
+        events = [send.click(respond, [box, session], outputs, **quiet), box.submit(respond, [box, session], outputs, **quiet)]
         @guarded
         def follow(text, sid):
             """A suggested question is sent; the assistant's own question to the user (您…？/请…) goes into the
@@ -136,9 +137,10 @@ def _chat_tab(service: AssistantService) -> None:
             yield from respond(text, sid)
 
         for b in example_btns:  # an example chip sends its text, as the send button would
-            b.click(respond, [b, session], outputs)
+            events.append(b.click(respond, [b, session], outputs, **quiet))
         for b in follow_btns:
-            b.click(follow, [b, session], outputs)
+            events.append(b.click(follow, [b, session], outputs, **quiet))
+        stop.click(None, None, None, cancels=events)  # the answer stops showing; the server's budget stops the work
         new.click(lambda: ([], None, [], "", [], *hide), None, outputs)  # the old session no longer answers here
         chatbot.clear(lambda: ([], None, [], "", [], *hide), None, outputs)
 
@@ -268,6 +270,7 @@ def mount_ui(app, service: AssistantService) -> None:
     routes through (assistant/api/guards.py)."""
     settings = service.settings
     route_gradio_errors_to_the_log()
+    app.add_middleware(ShareText, pages=("/ui/", "/staff/"))
     logins = StaffLogins(lambda: app.state.staff_token, settings.staff_ui_session_hours)
     app.state.staff_logins = logins
     app.include_router(staff_router(logins, settings.staff_ui_session_hours))

@@ -70,12 +70,63 @@ def route_gradio_errors_to_the_log() -> None:
         module.traceback = _LoggedTraceback()
 
 
+SHARE = {  # Gradio's page template names itself in the link preview; a service's page names the service
+    'content="Gradio"': 'content="盐城OPC创业助手"',
+    "Click to try out the app!": "盐城人工智能OPC创业助手：政策问答、补贴计算、企业开办办事清单（政策为征求意见稿）",
+    'content="@Gradio"': 'content=""', 'content="@teamGradio"': 'content=""',
+    'content="https://gradio.app/"': 'content=""',
+}
+
+
+class ShareText:
+    """Rewrites the share preview (og:/twitter: tags) of the mounted pages' HTML."""
+
+    def __init__(self, app, pages: tuple[str, ...]):
+        self.app, self.pages = app, pages
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path") not in self.pages:
+            return await self.app(scope, receive, send)
+        start, chunks = {}, []
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            if b"og:title" in body:
+                text = body.decode("utf-8", "replace")
+                for old, new in SHARE.items():
+                    text = text.replace(old, new)
+                body = text.encode()
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            await send({**start, "headers": headers + [(b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, capture)
+
+
 def article_link(doc: str, section: str) -> str:
     return f"/policies/{doc}#{quote(section)}"
 
 
+# Glyphs a counter PC's fonts may lack (they render as empty boxes); every one is followed by its words in the answer
+# (✅ 已满足, ❔ 不确定, ❌ 待完善), so the page shows the words alone.
+GLYPHS = {"✅ ": "", "❔ ": "", "❌ ": "", "👉 ": "→ ", "⚠️ ": "", "⚠️": "", "📄 ": ""}
+
+
+def plain(text: str) -> str:
+    for glyph, words in GLYPHS.items():
+        text = text.replace(glyph, words)
+    return text
+
+
 def render_answer(text: str, citations: list[dict]) -> str:
     """The answer Markdown plus its citations, each article once, as expandable quotes with a link to the text."""
+    text = plain(text)
     seen, cites = set(), []
     for c in citations:
         key = (c["doc"], c["section"])
