@@ -185,8 +185,7 @@ def _calculator_tab() -> None:
         plans = gr.CheckboxGroup(["算力", "数据", "模型", "场景", "大赛", "活动", "贷款", "买房", "租房"], label="计划或已有的事项")
         run = gr.Button("计算", variant="primary", elem_id="calc-run")
         total = gr.Markdown(elem_id="calc-total")
-        table = gr.Dataframe(headers=["政策", "条款", "判断", "金额", "条件"], datatype=["str", "markdown", "str", "str", "str"],
-                             wrap=True, interactive=False, elem_id="calc-table")
+        table = gr.Markdown(elem_id="calc-table")  # one card per policy: readable at any width, nothing cut off
         chart = gr.BarPlot(x="政策", y="金额（元）", title="估算金额（能按公式计算的项目）", elem_id="calc-chart")
 
         @guarded
@@ -202,26 +201,26 @@ def _calculator_tab() -> None:
             try:
                 r = run_tool("match_policies", args)
             except (ValidationError, ValueError, TypeError) as exc:
-                return _calc_error(exc), pd.DataFrame(), pd.DataFrame({"政策": [], "金额（元）": []})
+                return _calc_error(exc), "", pd.DataFrame({"政策": [], "金额（元）": []})
             return _calc_output(r)
 
         run.click(calculate, [age, degree, full_time, first_si, district, role, spend, area, plans], [total, table, chart])
 
 
 def _calc_output(r: dict):
-    rows, bars = [], []
+    """The total line, one card per matched policy (judgement, amount, each condition on its own line), the chart."""
+    cards, bars = [], []
     for it in r["items"]:
         amount = (yuan(it["estimate"]) if it["estimate"] is not None else
                   (f"最高{yuan(it['max_amount'])}" if it["max_amount"] else it.get("amount_note") or "按审核确定"))
-        conds = "；".join(f"{c['status']}：{c['condition']}" for c in it["conditions"])
-        rows.append([it["title"], f"[{it['section']}]({article_link(it['doc'], it['section'])})", it["verdict"],
-                     amount, conds])
+        conds = "\n".join(f"  - {c['status']}：{c['condition']}" for c in it["conditions"])
+        cards.append(f"**{it['title']}**（[{it['section']}]({article_link(it['doc'], it['section'])})）\n"
+                     f"- 判断：{it['verdict']}　金额：{amount}\n- 条件：\n{conds}")
         if it.get("in_total"):  # only grants: a loan or a rent waiver is not money received
             bars.append({"政策": it["title"], "金额（元）": it["estimate"]})
     head = (f"**能按公式计算的补贴合计约 {yuan(r['estimated_total'])}**（以满足全部条件为前提）。{r.get('total_note', '')}"
             + ("　待补充：" + "、".join(r["missing"]) if r["missing"] else "") + "\n\n" + " ".join(r["caveats"]))
-    return head, pd.DataFrame(rows, columns=["政策", "条款", "判断", "金额", "条件"]), pd.DataFrame(
-        bars or [{"政策": "（暂无可计算项）", "金额（元）": 0}])
+    return head, "\n\n".join(cards), pd.DataFrame(bars or [{"政策": "（暂无可计算项）", "金额（元）": 0}])
 
 
 def _knowledge_tab(service: AssistantService) -> None:
