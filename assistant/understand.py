@@ -126,6 +126,9 @@ SMALLTALK = ["你好", "您好", "hi", "hello", "在吗", "谢谢", "感谢", "�
              "晚上好", "辛苦了"]
 OUT_OF_SCOPE_WORDS = ["天气", "股票", "基金净值", "彩票", "菜谱", "写诗", "写一首", "讲个笑话", "足球", "电影", "游戏",
                       "房价", "星座", "翻译", "汇率", "比特币", "减肥", "高考", "考研", "签证", "离婚", "医院挂号"]
+# Words that make a place outside Yancheng the venue of one of our benefits' facts (bought, held, landed, led there),
+# not the place whose policy is asked: a benefit named beside them is answered with the place as a failed condition.
+FAILS_HERE = re.compile(r"买了|买的|购买了|购置了|办的|举办|办了|落地|牵头|注册|交社保|交的社保|参保|那套")
 TAX_WORDS = ["增值税", "所得税", "个税", "税率", "免税", "减税", "退税", "税收优惠", "税费减免", "印花税"]
 INJECTION = re.compile(r"(忽略|无视|不要管|忘记|forget|ignore).{0,12}(规则|指令|设定|提示|instructions|rules|以上)"
                        r"|(你现在是|扮演|system prompt|系统提示|越狱|jailbreak)", re.I)
@@ -805,8 +808,10 @@ def classify(text: str, slots: Slots, topics: list[str]) -> str:
         return "out_of_scope"
     if any(w in t for w in TAX_WORDS) and "登记" not in t and not topics:
         return "out_of_scope"
-    if slots.other_city and not re.search(r"科创飞地|创新中心|飞地|联络处|办事处", t):
-        return "out_of_scope"  # another place's own policy is asked about
+    if slots.other_city and not re.search(r"科创飞地|创新中心|飞地|联络处|办事处", t) and not (
+            topics and FAILS_HERE.search(t)):
+        return "out_of_scope"  # another place's own policy is asked about; a benefit of ours whose condition the
+        # place fails (南京那套房能拿购房补贴吗, 在南京办的活动能补多少) is answered, the place checked against it
     if asks_onewindow(t, topics):
         return "checklist"
     if any(w in t for w in MATCH_WORDS) and not NAMES_A_THING.search(t) and len(topics) < 2:

@@ -3,6 +3,8 @@ change an input or a condition and was not read leaves no amount as the user's),
 birth dates, a later start, and conditions stated failed in words."""
 from datetime import date
 
+import re
+
 import pytest
 
 from assistant import ledger
@@ -173,3 +175,16 @@ def test_a_task_request_is_refused_politely_with_what_it_can_do(service, message
 @pytest.mark.parametrize("message", ["申请书要写什么内容？", "公司章程怎么写？", "数据采购合同要写明什么？"])
 def test_a_question_about_a_document_is_no_task_request(service, message):
     assert not service.chat(message, persist=False).answer.startswith("抱歉，替您")
+
+
+@pytest.mark.parametrize("message", ["我在南京买了新房，公司在盐城，我是创始人，购房补贴能拿吗",
+                                     "报备同意的省级活动，在苏州办的，投入60万，支持多少"])
+def test_a_benefit_of_ours_failed_by_a_place_elsewhere_is_answered_not_refused(service, message):
+    ans = service.chat(message, persist=False)
+    assert not ans.refused and "不符合" in ans.answer
+    assert not re.search(r"\*\*[^*]*[0-9][^*]*元\*\*", ans.answer)  # no bold amount for someone who does not qualify
+
+
+@pytest.mark.parametrize("message", ["南京的OPC购房补贴是多少？", "苏州有算力券吗", "南京买房有补贴吗"])
+def test_another_citys_own_policy_is_still_refused(service, message):
+    assert service.chat(message, persist=False).refused
