@@ -351,7 +351,7 @@ def _collect(s: Slots, t: str) -> _Found:
             found.ordinals += [_ordinal_year(t, start)] * n
             found.sentences += [max(t.rfind(c, 0, start) for c in "；;。？?！!")] * n
             found.starts += [start] * n
-            if period := _period_before(t, start):
+            if period := _period_before(t, start) or _period_after(t, end):
                 s.spend_periods[value] = period
     return found
 
@@ -365,6 +365,14 @@ def _period_before(t: str, start: int) -> str | None:
     if at < 0 or any(at < s0 < start for _, s0, _ in _money_spans(t)):
         return None
     return name
+
+
+def _period_after(t: str, end: int) -> str | None:
+    """The period said right after an amount (8k每个月, 2万/月, 3万一个季度左右): a period word of the lexicon's
+    `after` list starting at most one filler character after it."""
+    ahead = t[end:end + 8].lstrip(" 左右的")
+    return next((name for name, spec in ledger_periods().items() for w in spec.get("after", []) if ahead.startswith(w)),
+                None)
 
 
 def _set_apart_related(s: Slots, t: str, found: _Found) -> None:

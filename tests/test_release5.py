@@ -188,3 +188,12 @@ def test_a_benefit_of_ours_failed_by_a_place_elsewhere_is_answered_not_refused(s
 @pytest.mark.parametrize("message", ["南京的OPC购房补贴是多少？", "苏州有算力券吗", "南京买房有补贴吗"])
 def test_another_citys_own_policy_is_still_refused(service, message):
     assert service.chat(message, persist=False).refused
+
+
+@pytest.mark.parametrize("text, period", [("第一年6k每个月", "month"), ("1.5万/月，", "month"), ("3万一个季度左右", "quarter"),
+                                          ("花了50万，每个月都在用", None), ("36个月", None)])
+def test_a_period_said_after_the_amount_is_its_period(text, period):
+    from assistant.understand import _money_spans, _period_after
+
+    spans = _money_spans(text)
+    assert (_period_after(text, spans[0][2]) if spans else None) == period
