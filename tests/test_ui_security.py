@@ -44,6 +44,21 @@ def test_a_posted_history_with_a_file_reads_nothing_and_freezes_nothing(site, pa
     assert httpx.get(site.url + "/healthz", timeout=5).status_code == 200  # the process is not frozen
 
 
+@pytest.mark.parametrize("path", ["/etc/passwd", "/dev/zero"])
+def test_no_event_of_either_page_accepts_a_file(site, path):
+    """Any event with a file in any input position (the re-probe froze the process through an example chip's
+    event): refused at the edge, before Gradio copies the path into its cache."""
+    for page_path in ("/ui", "/staff"):
+        page = PageClient(site.url, page_path)
+        deps = page.http.get(f"{site.url}{page_path}/config").json()["dependencies"]
+        for i, dep in enumerate(deps):
+            data = [file_payload(path)] * max(1, len(dep.get("inputs", [])))
+            r = page.http.post(f"{site.url}{page_path}/gradio_api/queue/join", timeout=10,
+                               json={"data": data, "fn_index": i, "session_hash": page.session_hash})
+            assert r.status_code == 422 and r.json()["error"]["code"] == "files_not_accepted", (page_path, i)
+    assert httpx.get(site.url + "/healthz", timeout=5).status_code == 200
+
+
 def test_the_pages_open_only_their_own_routes(site):
     for path in ("/ui/gradio_api/file=/etc/passwd", "/ui/file=/etc/passwd", "/ui/gradio_api/upload",
                  "/ui/gradio_api/process_recording", "/ui/gradio_api/api/do_search", "/ui/gradio_api/run/respond",

@@ -81,6 +81,28 @@ def has_lone_surrogate(body: bytes) -> bool:
     return False
 
 
+def carries_file_data(body: bytes) -> bool:
+    """Whether a web UI event names a file anywhere in its data (a dict with a `path`, or Gradio's FileData type).
+    The pages take no files; a mounted Gradio app would copy any path it is handed into its cache (reading
+    /etc/passwd, or /dev/zero forever) before any handler of ours runs, so such an event never reaches it."""
+    if b'"path"' not in body and b"FileData" not in body:
+        return False
+    try:
+        stack = [json.loads(body)]
+    except (ValueError, RecursionError):
+        return True  # unparseable and naming a path: refused rather than guessed
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            meta = item.get("meta")
+            if "path" in item or (isinstance(meta, dict) and "FileData" in str(meta.get("_type", ""))):
+                return True
+            stack += list(item.values())
+        elif isinstance(item, list):
+            stack += item
+    return False
+
+
 def mcp_calls(body: bytes) -> int:
     """How many API calls an MCP request body makes (a JSON-RPC message or a batch); at least 1 unless every message
     is a handshake, a listing or a notification."""
@@ -149,6 +171,8 @@ class Guard:
                 return await _send_error(send, 422, "body_too_large", f"请求体过大（上限 {limit} 字节）。")
             if path.startswith(UI_PAGES) and has_lone_surrogate(body):  # API routes validate their own fields
                 return await _send_error(send, 422, "invalid_text", "请求中有无法识别的字符（不成对的代理项），请检查输入。")
+            if path.startswith(UI_PAGES) and carries_file_data(body):
+                return await _send_error(send, 422, "files_not_accepted", "本服务不接收文件。")
             if kind == "mcp" and (wait := await self._hit("api", client, mcp_calls(body))):
                 return await self._send_limited(send, wait)
 
