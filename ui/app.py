@@ -276,6 +276,8 @@ def mount_ui(app, service: AssistantService) -> None:
     blocked = [str(settings.data_dir.resolve()), "/proc", "/etc", "/dev", "/sys", "/root", "/home"]
     for path, demo in (("/ui", build_ui(service)), ("/staff", build_staff(service, logins))):
         demo.state_session_capacity = settings.ui_session_capacity
+        demo.has_launched = True  # mounted, Gradio skips its own path check (blocked_paths, upload folder only) on
+        # every file it is handed; the outer guard refuses files too, this keeps the check when a route slips past
         demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
         gr.mount_gradio_app(app, demo, path=path, css=CSS, footer_links=[], show_error=False, max_file_size="1kb",
                             allowed_paths=[], blocked_paths=blocked)
