@@ -13,7 +13,9 @@ import unicodedata
 # between the digits.
 SEP_CHARS = r"\s\-\u2010-\u2015\u2212.\u00b7\u30fb\u200b-\u200d\u2060\ufeff"
 SEP = rf"[{SEP_CHARS}]{{0,3}}"
-PHONE = re.compile(rf"(?<![0-9])((?:\+|00)?86{SEP})?(1[3-9][0-9]{SEP}[0-9]{{4}}{SEP}[0-9]{{4}})(?![0-9])")
+# Between any two digits of a mobile number a separator may stand (1 3 8…, 138 12 34 56 78, 138，1234，5678, 138/1234/5678).
+PHONE_SEP = rf"[{SEP_CHARS},，/_]{{0,2}}"
+PHONE = re.compile(rf"(?<![0-9])((?:\+|00)?86{SEP})?(1{PHONE_SEP}[3-9](?:{PHONE_SEP}[0-9]){{9}})(?![0-9])")
 ID_NUMBER = re.compile(rf"(?<![0-9])[1-9](?:{SEP}[0-9]){{13,16}}{SEP}[0-9Xx](?![0-9A-Za-z])")
 # Landlines: an area code as the mainland numbers them (010, 02x, 0xxx from 03), maybe in brackets, and a local number
 # of 7-8 digits not starting with 0 or 1 (0515-88888888, (0515)8888 8888, 010-62345678, 051588888888).
@@ -21,13 +23,14 @@ LANDLINE = re.compile(rf"(?<![0-9])\(?(0(?:10|2[0-9]|[3-9][0-9]{{2}}))\)?{SEP}"
                       rf"([2-9][0-9]{{2,3}}{SEP}[0-9]{{4}})(?![0-9])")
 # Bank cards: 16-19 digits, maybe grouped by spaces or hyphens, passing the Luhn check (an amount almost never does
 # and is rarely that long). Contiguous runs of 16-18 digits are already masked as ID numbers.
-CARD = re.compile(r"(?<![0-9A-Za-z])[3-6](?:[ \-]?[0-9]){15,18}(?![ \-]?[0-9A-Za-z])")
+CARD = re.compile(r"(?<![0-9A-Za-z])[3-6](?:[ \-.]?[0-9]){15,18}(?![ \-.]?[0-9A-Za-z])")
 # Passports and travel permits: one letter and 7-8 digits (E12345678, G12345678, C12345678 for Hong Kong and Macau)
 # or two letters and 7 digits (EA1234567). Two letters and 8 digits is left alone: contract numbers look like that.
-PASSPORT = re.compile(r"(?<![0-9A-Za-z])([A-Za-z](?:[A-Za-z][0-9]{7}|[0-9]{7,8}))(?![0-9A-Za-z])")
-CHINESE_DIGIT = "〇零幺一二三四五六七八九"
-CHINESE_RUN = re.compile(rf"[{CHINESE_DIGIT}](?:{SEP}[{CHINESE_DIGIT}]){{6,}}")  # 一三八一二三四五六七八, not 一直
-CHINESE_TABLE = str.maketrans(CHINESE_DIGIT, "001123456789")
+PASSPORT = re.compile(r"(?<![0-9A-Za-z])([A-Za-z](?:[A-Za-z] ?[0-9]{3} ?[0-9]{4}|(?: ?[0-9]){7,8}))(?![0-9A-Za-z])")
+CHINESE_DIGIT = "〇零幺一二三四五六七八九壹贰叁肆伍陆柒捌玖"
+# A run of seven or more digits, Chinese (小写 or 大写) and Arabic mixed (一三八 1234 5678, 138一二三四5678): read as digits.
+CHINESE_RUN = re.compile(rf"[0-9{CHINESE_DIGIT}](?:{SEP}[0-9{CHINESE_DIGIT}]){{6,}}")
+CHINESE_TABLE = str.maketrans(CHINESE_DIGIT, "001123456789123456789")
 NOT_DIGIT = re.compile(r"[^0-9Xx]")
 ANY_DIGIT = re.compile(r"[0-9]")
 BIRTH_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")

@@ -295,3 +295,15 @@ def test_wrong_guesses_leave_the_window():
     guesses.fail("10.0.0.1", now=300.5)  # ten again: locked until the failure at 1 s leaves
     assert guesses.wait("10.0.0.1", now=300.6) == 1 and guesses.wait("10.0.0.1", now=301) is None
     assert mask_address("2001:db8:1:2::/64") == "2001:0db8:0001:*" and mask_address("testclient") == "testclient"
+
+
+@pytest.mark.parametrize("text", ["1 3 8 1 2 3 4 5 6 7 8", "138 12 34 56 78", "一三八 1234 5678", "138一二三四5678",
+                                  "138，1234，5678", "138/1234/5678", "138_1234_5678", "壹叁捌壹贰叁肆伍陆柒捌"])
+def test_a_mobile_number_written_any_way_the_reprobe_tried_is_masked(text):
+    """The re-probe stored these in the clear (each failed before this change)."""
+    assert mask_text(text).endswith("****5678") and "1234" not in mask_text(text)
+
+
+def test_passports_and_cards_with_spaces_or_dots_are_masked():
+    assert "1234" not in mask_text("护照 E 1234 5678")
+    assert "0212" not in mask_text("卡6222.0212.3456.7890.128")
